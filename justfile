@@ -1,0 +1,41 @@
+# Every command a person runs. On a fresh machine use ./just (it installs `just` first).
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Where the models live (outside the repo); `ekyc-gateway` reads the same variable.
+export EKYC_MODEL_DIR := env_var_or_default("EKYC_MODEL_DIR", env_var_or_default("XDG_CACHE_HOME", env_var("HOME") / ".cache") / "ekyc-gateway/models")
+
+default:
+    @just --list
+
+# Build the release binary and fetch, convert and verify the models (idempotent; offline once cached).
+setup:
+    cargo build --release --locked -p ekyc-gateway
+    ./target/release/ekyc-gateway models setup
+
+# Set everything up, then start the gateway with its embedded defaults (shared listener :8080, stateless :3000).
+run *ARGS: setup
+    ./target/release/ekyc-gateway serve {{ARGS}}
+
+# The whole test suite: models set up first, then every test of every crate (real models, real HTTP).
+test:
+    cargo build --locked --workspace --all-targets
+    ./target/debug/ekyc-gateway models setup
+    cargo test --locked --workspace --no-fail-fast
+
+# Benchmarks (figures go to docs/benchmarks.md).
+bench: setup
+    cargo bench --locked -p ekyc-gateway --bench compare
+
+# Refit the score calibration on real face photos (docs/calibration.md says which).
+calibrate: setup
+    python3 tools/datasets/fetch_calibration_faces.py "$EKYC_MODEL_DIR/../calibration-faces"
+    ./target/release/ekyc-gateway calibrate --out crates/command/calibration/dlib-resnet-v1-faceapi-1.7.15.json \
+        ../shared/data/faces "$EKYC_MODEL_DIR/../calibration-faces"
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --locked --workspace --all-targets -- -D warnings
