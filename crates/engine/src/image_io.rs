@@ -1,0 +1,180 @@
+//! Decoding with limits checked before pixels are allocated, and EXIF orientation honoured.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+/// Byte and pixel limits for one encoded input (each dialect documents its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLimits {
+    /// Smallest accepted encoded file, in bytes.
+    pub min_bytes: usize,
+    /// Largest accepted encoded file, in bytes.
+    pub max_bytes: usize,
+    /// Smallest accepted width and height, in pixels.
+    pub min_side: u32,
+    /// Largest accepted width and height, in pixels.
+    pub max_side: u32,
+    /// Largest accepted width x height: guards against decompression bombs.
+    pub max_pixels: u64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        Self {
+            min_bytes: 16,
+            max_bytes: 10 * 1024 * 1024,
+            min_side: 32,
+            max_side: 8192,
+            max_pixels: 40_000_000,
+        }
+    }
+}
+
+/// An RGB image, upright (EXIF orientation applied).
+#[derive(Clone)]
+pub struct DecodedImage {
+    pub rgb: RgbImage,
+}
+
+impl DecodedImage {
+    pub fn width(&self) -> u32 {
+        self.rgb.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.rgb.height()
+    }
+
+    /// The same image turned clockwise by `quarter_turns` x 90 degrees.
+    pub fn rotated(&self, quarter_turns: u8) -> DecodedImage {
+        let rgb = match quarter_turns % 4 {
+            0 => self.rgb.clone(),
+            1 => image::imageops::rotate90(&self.rgb),
+            2 => image::imageops::rotate180(&self.rgb),
+            _ => image::imageops::rotate270(&self.rgb),
+        };
+        DecodedImage { rgb }
+    }
+}
+
+/// Decodes JPEG, PNG, BMP, WebP, TIFF or GIF bytes. The header is read and checked against `limits`
+/// before any pixel buffer is allocated, so a small file claiming 30000x30000 pixels costs nothing.
+pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DecodedImage, EngineError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(EngineError::FileTooLarge {
+            bytes: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if bytes.len() < limits.min_bytes {
+        return Err(EngineError::FileTooSmall {
+            bytes: bytes.len(),
+            limit: limits.min_bytes,
+        });
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| EngineError::Undecodable(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(EngineError::Undecodable("unknown image format".into()));
+    }
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| EngineError::Undecodable(e.to_string()))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width > limits.max_side
+        || height > limits.max_side
+    {
+        return Err(EngineError::ImageTooLarge { width, height });
+    }
+    if width < limits.min_side || height < limits.min_side {
+        return Err(EngineError::ImageTooSmall {
+            width,
+            height,
+            min_side: limits.min_side,
+        });
+    }
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side);
+    decoder_limits.max_image_height = Some(limits.max_side);
+    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).max(64 << 20));
+    decoder
+        .set_limits(decoder_limits)
+        .map_err(|e| EngineError::Undecodable(e.to_string()))?;
+    // A broken EXIF block is not worth rejecting the photo over: treat it as upright.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| EngineError::Undecodable(e.to_string()))?;
+    image.apply_orientation(orientation);
+    Ok(DecodedImage {
+        rgb: image.into_rgb8(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        RgbImage::new(width, height)
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn rejects_garbage_truncation_and_bad_sizes() {
+        let limits = ImageLimits::default();
+        assert!(matches!(
+            decode(b"definitely not an image at all", &limits),
+            Err(EngineError::Undecodable(_))
+        ));
+        let full = png(64, 64);
+        assert!(matches!(
+            decode(&full[..full.len() / 2], &limits),
+            Err(EngineError::Undecodable(_))
+        ));
+        assert!(matches!(
+            decode(&png(1, 1), &limits),
+            Err(EngineError::ImageTooSmall { .. })
+        ));
+        assert!(matches!(
+            decode(&[0u8; 4], &limits),
+            Err(EngineError::FileTooSmall { .. })
+        ));
+        let tight = ImageLimits {
+            max_bytes: 10,
+            ..limits
+        };
+        assert!(matches!(
+            decode(&full, &tight),
+            Err(EngineError::FileTooLarge { .. })
+        ));
+        assert_eq!(decode(&full, &limits).unwrap().width(), 64);
+    }
+
+    #[test]
+    fn a_header_claiming_30000_pixels_square_is_refused_before_decoding() {
+        // A real 64x64 PNG whose IHDR is rewritten to 30000x30000 with a valid CRC.
+        let mut bytes = png(64, 64);
+        bytes[16..20].copy_from_slice(&30000u32.to_be_bytes());
+        bytes[20..24].copy_from_slice(&30000u32.to_be_bytes());
+        let crc = crc32fast::hash(&bytes[12..29]);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            decode(&bytes, &ImageLimits::default()),
+            Err(EngineError::ImageTooLarge {
+                width: 30000,
+                height: 30000
+            })
+        ));
+    }
+}

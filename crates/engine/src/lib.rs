@@ -1,0 +1,288 @@
+//! Images in, facts out. Face detection with landmarks, alignment, embeddings and quality signals.
+//!
+//! The engine knows nothing of HTTP, JSON envelopes, tenants or storage: it takes image bytes and
+//! returns typed facts or typed [`EngineError`]s. Its tract plans are built once by
+//! [`FaceEngine::load`] and shared by every worker thread. Each stage records its duration in the
+//! `ekyc_engine_stage_seconds{stage=...}` histogram through the `metrics` facade.
+
+mod detect;
+mod embed;
+pub mod error;
+pub mod geometry;
+pub mod image_io;
+mod mesh;
+pub mod occlusion;
+mod runtime;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use detect::Detection;
+pub use embed::{chip_image, FaceEmbedding, RECOGNIZER_MODEL_ID};
+pub use error::EngineError;
+pub use geometry::{BoundingBox, Point};
+pub use image_io::{DecodedImage, ImageLimits};
+pub use mesh::{eye_aspect_ratios, FaceLandmarks, FivePoints};
+pub use occlusion::Occlusion;
+
+/// Paths of the weight files the engine loads (all verified by the gateway's model set-up first).
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    /// BlazeFace short-range, rewritten for tract-tflite.
+    pub detector_short_range: PathBuf,
+    /// BlazeFace full-range (sparse), rewritten; second pass for small faces.
+    pub detector_full_range: PathBuf,
+    /// MediaPipe 468-point face mesh, rewritten.
+    pub face_mesh: PathBuf,
+    /// dlib ResNet v1 (face-api port) converted to ONNX.
+    pub recognizer: PathBuf,
+}
+
+impl ModelFiles {
+    /// The converted models under their canonical names in one directory (the model cache; the
+    /// gateway's manifest names its outputs the same way).
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        Self {
+            detector_short_range: dir.join("face_detection_short_range.tract.tflite"),
+            detector_full_range: dir.join("face_detection_full_range.tract.tflite"),
+            face_mesh: dir.join("face_landmark.tract.tflite"),
+            recognizer: dir.join("dlib_resnet_v1.onnx"),
+        }
+    }
+
+    /// `$EKYC_MODEL_DIR`, else `$XDG_CACHE_HOME/ekyc-gateway/models`, else
+    /// `~/.cache/ekyc-gateway/models`: outside any checkout, shared by every build.
+    pub fn default_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("EKYC_MODEL_DIR").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir);
+        }
+        let cache_home = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+            .unwrap_or_else(|| PathBuf::from(".cache"));
+        cache_home.join("ekyc-gateway").join("models")
+    }
+
+    /// `(manifest model id, path)` for each file.
+    pub fn by_id(&self) -> [(&'static str, &std::path::Path); 4] {
+        [
+            ("detector_short_range", &self.detector_short_range),
+            ("detector_full_range", &self.detector_full_range),
+            ("face_mesh", &self.face_mesh),
+            ("recognizer", &self.recognizer),
+        ]
+    }
+}
+
+/// The faces found in one image, in the orientation where they were found.
+pub struct DetectedFaces {
+    /// Clockwise quarter turns applied to the decoded image before detection (0 unless auto-rotated).
+    pub quarter_turns: u8,
+    /// The image the boxes refer to (rotated by `quarter_turns`).
+    pub image: DecodedImage,
+    /// Best first.
+    pub faces: Vec<Detection>,
+}
+
+impl DetectedFaces {
+    /// The face with the largest box, the one a single-face route means.
+    pub fn largest(&self) -> Option<&Detection> {
+        self.faces
+            .iter()
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+    }
+}
+
+/// One face, fully analysed.
+#[derive(Debug, Clone)]
+pub struct AnalyzedFace {
+    pub quarter_turns: u8,
+    pub detection: Detection,
+    pub landmarks: FaceLandmarks,
+    pub embedding: FaceEmbedding,
+    pub quality: FaceQuality,
+}
+
+/// Signals for quality checks; the command layer decides what passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceQuality {
+    /// Shorter side of the face box, in pixels of the decoded image.
+    pub face_size: f32,
+    /// Detector confidence in [0,1].
+    pub detection_score: f32,
+    /// The face mesh's probability that the crop holds a face (confirms the detection).
+    pub landmark_presence: f32,
+    /// Whether eyes, nose and mouth are visible (the occlusion signal).
+    pub occlusion: Occlusion,
+}
+
+/// Below this face-mesh presence a detection is not taken as a face: it rejects the detector's
+/// false positives (a cat scored 0.19, a background patch 0.005; real faces score 0.99+).
+pub const MIN_FACE_PRESENCE: f32 = 0.25;
+
+/// The face engine: tract plans built once at start, shared across worker threads.
+pub struct FaceEngine {
+    short_range: detect::BlazeFace,
+    full_range: detect::BlazeFace,
+    mesh: mesh::FaceMesh,
+    recognizer: embed::Recognizer,
+}
+
+fn timed<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    metrics::histogram!("ekyc_engine_stage_seconds", "stage" => stage)
+        .record(start.elapsed().as_secs_f64());
+    out
+}
+
+impl FaceEngine {
+    pub fn load(files: &ModelFiles) -> Result<Self, EngineError> {
+        Ok(Self {
+            short_range: detect::BlazeFace::short_range(&files.detector_short_range)?,
+            full_range: detect::BlazeFace::full_range(&files.detector_full_range)?,
+            mesh: mesh::FaceMesh::load(&files.face_mesh)?,
+            recognizer: embed::Recognizer::load(&files.recognizer)?,
+        })
+    }
+
+    /// Id of the recognizer whose embeddings this engine produces.
+    pub fn recognizer_id(&self) -> &'static str {
+        RECOGNIZER_MODEL_ID
+    }
+
+    pub fn decode(&self, bytes: &[u8], limits: &ImageLimits) -> Result<DecodedImage, EngineError> {
+        timed("decode", || image_io::decode(bytes, limits))
+    }
+
+    /// The fast pass for single-face routes: short-range detection, then full-range only when it
+    /// finds nothing (small faces). With `auto_rotate`, all four quarter turns are tried and the one
+    /// with the most confident face kept.
+    pub fn detect(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+    ) -> Result<DetectedFaces, EngineError> {
+        self.detect_with(image, auto_rotate, false)
+    }
+
+    /// Every face: short- and full-range both run and their faces merged (group photos, counting).
+    pub fn detect_all(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+    ) -> Result<DetectedFaces, EngineError> {
+        self.detect_with(image, auto_rotate, true)
+    }
+
+    fn detect_with(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+        both_passes: bool,
+    ) -> Result<DetectedFaces, EngineError> {
+        timed("detect", || {
+            let turns: &[u8] = if auto_rotate { &[0, 1, 2, 3] } else { &[0] };
+            let mut best: Option<DetectedFaces> = None;
+            for &quarter_turns in turns {
+                let image = if quarter_turns == 0 {
+                    image.clone()
+                } else {
+                    image.rotated(quarter_turns)
+                };
+                let mut faces = self.short_range.detect(&image.rgb)?;
+                if both_passes {
+                    faces = detect::merge_passes(faces, self.full_range.detect(&image.rgb)?);
+                } else if faces.is_empty() {
+                    faces = self.full_range.detect(&image.rgb)?;
+                }
+                let score = faces.first().map_or(0.0, |f| f.score);
+                if score
+                    > best
+                        .as_ref()
+                        .and_then(|b| b.faces.first())
+                        .map_or(0.0, |f| f.score)
+                {
+                    best = Some(DetectedFaces {
+                        quarter_turns,
+                        image,
+                        faces,
+                    });
+                }
+            }
+            Ok(best.unwrap_or(DetectedFaces {
+                quarter_turns: 0,
+                image: image.clone(),
+                faces: Vec::new(),
+            }))
+        })
+    }
+
+    pub fn landmarks(
+        &self,
+        image: &DecodedImage,
+        face: &Detection,
+    ) -> Result<FaceLandmarks, EngineError> {
+        timed("landmarks", || self.mesh.landmarks(&image.rgb, face))
+    }
+
+    /// Aligns the face to the recognizer's template and embeds it.
+    pub fn embed(
+        &self,
+        image: &DecodedImage,
+        landmarks: &FaceLandmarks,
+    ) -> Result<FaceEmbedding, EngineError> {
+        let chip = timed("align", || {
+            embed::Recognizer::align(&image.rgb, &landmarks.five)
+        })?;
+        timed("embed", || self.recognizer.embed(&chip))
+    }
+
+    /// The aligned 150x150 face chip the recognizer sees.
+    pub fn aligned_chip(
+        &self,
+        image: &DecodedImage,
+        landmarks: &FaceLandmarks,
+    ) -> Result<image::RgbImage, EngineError> {
+        Ok(chip_image(&embed::Recognizer::align(
+            &image.rgb,
+            &landmarks.five,
+        )?))
+    }
+
+    /// Detect; take the largest detection the face mesh confirms as a face; align, embed and assess it.
+    pub fn analyze_largest_face(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+    ) -> Result<AnalyzedFace, EngineError> {
+        let detected = self.detect(image, auto_rotate)?;
+        let mut candidates = detected.faces.clone();
+        candidates.sort_by(|a, b| b.bbox.area().total_cmp(&a.bbox.area()));
+        for detection in candidates {
+            let landmarks = self.landmarks(&detected.image, &detection)?;
+            if landmarks.presence < MIN_FACE_PRESENCE {
+                continue;
+            }
+            let chip = timed("align", || {
+                embed::Recognizer::align(&detected.image.rgb, &landmarks.five)
+            })?;
+            let embedding = timed("embed", || self.recognizer.embed(&chip))?;
+            let quality = FaceQuality {
+                face_size: detection.bbox.width.min(detection.bbox.height),
+                detection_score: detection.score,
+                landmark_presence: landmarks.presence,
+                occlusion: timed("occlusion", || occlusion::assess(&chip)),
+            };
+            return Ok(AnalyzedFace {
+                quarter_turns: detected.quarter_turns,
+                detection,
+                landmarks,
+                embedding,
+                quality,
+            });
+        }
+        Err(EngineError::NoFace)
+    }
+}
