@@ -1,0 +1,11 @@
+//! The one internal command model. Dialects turn their wire requests into these commands and map the
+//! typed results and errors back onto their own wire format; nothing here knows about HTTP.
+
+pub mod compare;
+pub mod score;
+
+pub use compare::{
+    CompareError, CompareFaces, FaceComparison, FaceVerifier, ImageSlot, QualityProblem,
+};
+pub use engine::ImageLimits;
+pub use score::{CalibratedScore, ScoreCalibration};
