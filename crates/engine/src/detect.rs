@@ -130,7 +130,7 @@ fn grid_anchors(cells: usize, per_cell: usize) -> Vec<Point> {
 
 /// Tells the regressor tensor (last dim 16) from the score tensor (last dim 1) by shape.
 fn split_outputs(
-    outputs: Vec<(Vec<usize>, Vec<f32>)>,
+    outputs: Vec<crate::runtime::Output>,
     anchors: usize,
 ) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
     let mut regressors = None;

@@ -79,8 +79,15 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DecodedImage, Engine
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| EngineError::Undecodable(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(EngineError::Undecodable("unknown image format".into()));
+    match reader.format() {
+        None => return Err(EngineError::Undecodable("unknown image format".into())),
+        // The JPEG decoder fills a truncated scan with grey instead of failing.
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(EngineError::Undecodable(
+                "truncated JPEG: no end-of-image marker after the last scan".into(),
+            ))
+        }
+        Some(_) => {}
     }
     let mut decoder = reader
         .into_decoder()
@@ -116,6 +123,17 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DecodedImage, Engine
     Ok(DecodedImage {
         rgb: image.into_rgb8(),
     })
+}
+
+/// True when an end-of-image marker (FF D9) follows the start of the last scan (FF DA). Inside
+/// entropy-coded data every FF byte is stuffed (FF 00) or a restart marker, so neither marker can
+/// appear there by accident, and an EXIF thumbnail's own markers come before the main scan.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let marker = |m: u8| move |w: &[u8]| w == [0xFF, m];
+    let Some(last_scan) = bytes.windows(2).rposition(marker(0xDA)) else {
+        return false;
+    };
+    bytes[last_scan..].windows(2).any(marker(0xD9))
 }
 
 #[cfg(test)]
@@ -159,6 +177,21 @@ mod tests {
             Err(EngineError::FileTooLarge { .. })
         ));
         assert_eq!(decode(&full, &limits).unwrap().width(), 64);
+    }
+
+    #[test]
+    fn a_truncated_jpeg_is_refused() {
+        let mut jpeg = Vec::new();
+        let image = RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8 * 4, y as u8 * 4, 128]));
+        image
+            .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        assert!(decode(&jpeg, &ImageLimits::default()).is_ok());
+        let cut = &jpeg[..jpeg.len() * 2 / 3];
+        assert!(matches!(
+            decode(cut, &ImageLimits::default()),
+            Err(EngineError::Undecodable(_))
+        ));
     }
 
     #[test]

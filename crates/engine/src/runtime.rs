@@ -7,6 +7,9 @@ use tract_onnx::prelude::*;
 
 use crate::EngineError;
 
+/// One output tensor: its shape and its values, flattened.
+pub(crate) type Output = (Vec<usize>, Vec<f32>);
+
 /// An optimised tract plan; `run` takes `&self`, so one plan serves every worker thread.
 pub(crate) struct Plan {
     plan: Arc<TypedRunnableModel>,
@@ -46,11 +49,7 @@ impl Plan {
     }
 
     /// Runs the plan on one f32 input; returns each output flattened, with its shape.
-    pub fn run(
-        &self,
-        shape: &[usize],
-        data: &[f32],
-    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, EngineError> {
+    pub fn run(&self, shape: &[usize], data: &[f32]) -> Result<Vec<Output>, EngineError> {
         let model_error = |e: TractError| EngineError::Model(format!("{}: {e}", self.name));
         let input = Tensor::from_shape(shape, data).map_err(model_error)?;
         let outputs = self.plan.run(tvec!(input.into())).map_err(model_error)?;
