@@ -82,8 +82,11 @@ impl FaceVerifier {
     /// CPU-bound (about 30-40 ms): call it from a blocking thread pool, not an async executor.
     /// The two images are analysed on two threads; when both are bad, the first one's error wins.
     pub fn compare(&self, command: &CompareFaces) -> Result<FaceComparison, CompareError> {
+        let span = tracing::Span::current();
         let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| self.analyze(ImageSlot::Second, &command.second, command));
+            let second = scope.spawn(|| {
+                span.in_scope(|| self.analyze(ImageSlot::Second, &command.second, command))
+            });
             let first = self.analyze(ImageSlot::First, &command.first, command);
             (
                 first,

@@ -7,5 +7,5 @@ pub mod score;
 pub use compare::{
     CompareError, CompareFaces, FaceComparison, FaceVerifier, ImageSlot, QualityProblem,
 };
-pub use engine::ImageLimits;
+pub use engine::{EngineError, ImageLimits};
 pub use score::{CalibratedScore, ScoreCalibration};
