@@ -23,14 +23,25 @@ test:
     ./target/debug/ekyc-gateway models setup
     cargo test --locked --workspace --no-fail-fast
 
-# Benchmarks (figures go to docs/benchmarks.md).
-bench: setup
-    cargo bench --locked -p ekyc-gateway --bench compare
+# Benchmarks (figures go to docs/benchmarks.md), with the Python face_recognition peer side by side.
+bench: setup peer
+    EKYC_PEER_PYTHON="$EKYC_MODEL_DIR/../peer-venv/bin/python" cargo bench --locked -p ekyc-gateway --bench compare
+
+# The peer for `bench`: face_recognition 1.3.0 on prebuilt dlib, hash-pinned, in a venv in the cache.
+peer:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    venv="$EKYC_MODEL_DIR/../peer-venv"
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import face_recognition' 2>/dev/null && exit 0
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r bench/peer/requirements.txt
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r bench/peer/requirements-nodeps.txt
 
 # Refit the score calibration on real face photos (docs/calibration.md says which).
 calibrate: setup
     python3 tools/datasets/fetch_calibration_faces.py "$EKYC_MODEL_DIR/../calibration-faces"
-    ./target/release/ekyc-gateway calibrate --out crates/command/calibration/dlib-resnet-v1-faceapi-1.7.15.json \
+    cargo run --release --locked -p ekyc-command --example calibrate -- \
+        --out crates/command/calibration/dlib-resnet-v1-faceapi-1.7.15.json \
         ../shared/data/faces "$EKYC_MODEL_DIR/../calibration-faces"
 
 fmt:
