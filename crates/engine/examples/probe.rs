@@ -42,6 +42,14 @@ fn main() {
             faces.len(),
             faces.join("; ")
         );
+        match engine.analyze_largest_face(&image, false) {
+            Ok(face) => println!(
+                "  analyzed: occluded {} {:?}",
+                face.quality.occlusion.any_covered(),
+                face.quality.occlusion
+            ),
+            Err(e) => println!("  analyzed: {e}"),
+        }
         if let Some(face) = detected.largest() {
             if let Ok(l) = engine.landmarks(&detected.image, face) {
                 let p: Vec<String> = l

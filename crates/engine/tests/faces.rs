@@ -254,3 +254,42 @@ fn occlusion_signal_flags_covered_features_only() {
         names.len()
     );
 }
+
+/// Corrupted real photos and odd images give a typed error or a result, never a panic.
+#[test]
+fn damaged_and_odd_inputs_never_panic() {
+    let Some(bytes) = photo("kit_harington_2.jpg") else {
+        return;
+    };
+    let limits = ImageLimits::default();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..40 {
+        let mut damaged = bytes.clone();
+        for _ in 0..8 {
+            let at = (next() as usize) % damaged.len();
+            damaged[at] = next() as u8;
+        }
+        let cut = damaged.len() - (next() as usize) % (damaged.len() / 2);
+        for input in [&damaged[..], &damaged[..cut]] {
+            if let Ok(image) = face_engine().decode(input, &limits) {
+                let _ = face_engine().analyze_largest_face(&image, true);
+            }
+        }
+    }
+    // Extreme shapes: a 32x8192 strip and a flat grey square.
+    for (w, h) in [(32u32, 8192u32), (8192, 32), (64, 64)] {
+        let image = engine::DecodedImage {
+            rgb: image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128])),
+        };
+        assert!(matches!(
+            face_engine().analyze_largest_face(&image, true),
+            Err(EngineError::NoFace)
+        ));
+    }
+}
