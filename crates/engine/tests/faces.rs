@@ -293,3 +293,43 @@ fn damaged_and_odd_inputs_never_panic() {
         ));
     }
 }
+
+/// A phone photo stored sideways with an EXIF orientation tag is read upright without auto_rotate.
+#[test]
+fn exif_orientation_is_honoured() {
+    use image::ImageEncoder as _;
+    let Some(bytes) = photo("obama_2.jpg") else {
+        return;
+    };
+    let upright = image::load_from_memory(&bytes).unwrap().into_rgb8();
+    // Stored turned a quarter anticlockwise; orientation 6 tells a reader to turn it clockwise.
+    let stored = image::imageops::rotate270(&upright);
+    // A minimal big-endian TIFF block: one IFD entry, tag 0x0112 (Orientation), SHORT, value 6.
+    let exif = vec![
+        0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92);
+    encoder.set_exif_metadata(exif).unwrap();
+    encoder
+        .write_image(
+            stored.as_raw(),
+            stored.width(),
+            stored.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    let decoded = face_engine()
+        .decode(&jpeg, &ImageLimits::default())
+        .unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        upright.dimensions(),
+        "EXIF orientation not applied"
+    );
+    let face = face_engine()
+        .analyze_largest_face(&decoded, false)
+        .expect("upright face found without auto_rotate");
+    assert_eq!(face.quarter_turns, 0);
+}
