@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 
-/// Byte and pixel limits for one encoded input (each dialect documents its own).
+/// Byte and pixel limits for one encoded input (each dialect documents its own; the defaults are the
+/// stateless dialect's reading of the vendor's missing "photo standards" chapter, spec X3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ImageLimits {
     /// Smallest accepted encoded file, in bytes.
     pub min_bytes: usize,

@@ -63,27 +63,9 @@ pub struct StatelessConfig {
     /// sample's `df25d188a061`. Never logged. Env `EKYC_STATELESS_AES_IV` (read verbatim).
     pub aes_iv: Secret,
     /// Limits on each decrypted image (spec X3/S5): byte size -> code 2004, pixel size -> code 2003.
-    pub limits: ImageLimitsConfig,
-}
-
-/// Limits on one decoded input image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ImageLimitsConfig {
-    /// Smallest image file accepted, in bytes. Default 16. Env `EKYC_STATELESS_LIMITS_MIN_BYTES`.
-    pub min_bytes: usize,
-    /// Largest image file accepted, in bytes (after decryption). Default 10 MiB.
-    /// Env `EKYC_STATELESS_LIMITS_MAX_BYTES`.
-    pub max_bytes: usize,
-    /// Smallest width and height accepted, in pixels. Default 32. Env `EKYC_STATELESS_LIMITS_MIN_SIDE`.
-    pub min_side: u32,
-    /// Largest width and height accepted, in pixels, checked from the header before decoding (a
-    /// decompression bomb is refused before any pixel is allocated). Default 8192.
-    /// Env `EKYC_STATELESS_LIMITS_MAX_SIDE`.
-    pub max_side: u32,
-    /// Largest width x height accepted, checked from the header. Default 40,000,000.
-    /// Env `EKYC_STATELESS_LIMITS_MAX_PIXELS`.
-    pub max_pixels: u64,
+    /// Defaults: 16 B..10 MiB, 32..8192 px a side, 40 Mpx (`engine::ImageLimits::default()`). Env
+    /// `EKYC_STATELESS_LIMITS_{MIN_BYTES,MAX_BYTES,MIN_SIDE,MAX_SIDE,MAX_PIXELS}`.
+    pub limits: engine::ImageLimits,
 }
 
 /// How log lines are written.
@@ -152,31 +134,7 @@ impl Default for StatelessConfig {
             listen: Listener::On(SocketAddr::from(([127, 0, 0, 1], 3000))),
             aes_key: Secret::new(SAMPLE_AES_KEY),
             aes_iv: Secret::new(SAMPLE_AES_IV),
-            limits: ImageLimitsConfig::default(),
-        }
-    }
-}
-
-impl Default for ImageLimitsConfig {
-    fn default() -> Self {
-        Self {
-            min_bytes: 16,
-            max_bytes: 10 * 1024 * 1024,
-            min_side: 32,
-            max_side: 8192,
-            max_pixels: 40_000_000,
-        }
-    }
-}
-
-impl From<ImageLimitsConfig> for engine::ImageLimits {
-    fn from(limits: ImageLimitsConfig) -> Self {
-        engine::ImageLimits {
-            min_bytes: limits.min_bytes,
-            max_bytes: limits.max_bytes,
-            min_side: limits.min_side,
-            max_side: limits.max_side,
-            max_pixels: limits.max_pixels,
+            limits: engine::ImageLimits::default(),
         }
     }
 }

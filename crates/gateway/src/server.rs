@@ -55,7 +55,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let stateless = if config.stateless.enabled {
         Some(Arc::new(StatelessService {
             cipher: config.stateless.cipher().context("stateless dialect")?,
-            limits: config.stateless.limits.into(),
+            limits: config.stateless.limits,
             max_body_bytes: config.max_body_bytes,
             verifier: verifier.clone(),
         }))
