@@ -18,10 +18,12 @@ run *ARGS: setup
     ./target/release/ekyc-gateway serve {{ARGS}}
 
 # The whole test suite: models set up first, then every test of every crate (real models, real HTTP).
+# The last line sums every test binary's result ("N passed, N failed").
 test:
     cargo build --locked --workspace --all-targets
     ./target/debug/ekyc-gateway models setup
-    cargo test --locked --workspace --no-fail-fast
+    cargo test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
+    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed; exit failed > 0 }' target/test-output.txt
 
 # Benchmarks (figures go to docs/benchmarks.md), with the Python face_recognition peer side by side.
 bench: setup peer
