@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod score;
+pub mod search;
 
 pub use compare::{
     CompareError, CompareFaces, FaceComparison, FaceVerifier, ImageSlot, QualityProblem,
