@@ -28,6 +28,7 @@ test:
 # Benchmarks (figures go to docs/benchmarks.md), with the Python face_recognition peer side by side.
 bench: setup peer
     EKYC_PEER_PYTHON="$EKYC_MODEL_DIR/../peer-venv/bin/python" cargo bench --locked -p ekyc-gateway --bench compare
+    cargo bench --locked -p ekyc-command --bench search
 
 # The peer for `bench`: face_recognition 1.3.0 on prebuilt dlib, hash-pinned, in a venv in the cache.
 peer:
