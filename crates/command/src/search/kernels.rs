@@ -25,13 +25,25 @@ pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// `a · b` over two code rows, exactly, in integers (128 x 127² fits an `i32` many times over).
+/// `a · b` over two code rows, exactly, in integers. Codes are symmetric (`-127..=127`), so each
+/// product fits an `i16` (at most 16,129); sixteen `i32` lanes let the compiler vectorise the
+/// widening multiply-add (128 x 127² fits an `i32` many times over).
 pub(super) fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
     debug_assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
+    let mut lanes = [0i32; 16];
+    let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: i32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
         .map(|(&x, &y)| i32::from(x) * i32::from(y))
-        .sum()
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for ((lane, &x), &y) in lanes.iter_mut().zip(x).zip(y) {
+            *lane += i32::from(i16::from(x) * i16::from(y));
+        }
+    }
+    lanes.iter().sum::<i32>() + tail
 }
 
 /// Quantises `row` into `codes` with one scale for the row (its largest magnitude maps to 127),
@@ -64,6 +76,16 @@ mod tests {
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert!((dot(&a, &b) - plain).abs() < 1e-4, "n = {n}");
+            let (ca, cb): (Vec<i8>, Vec<i8>) = (0..n)
+                .map(|i| ((i * 37 % 255) as i32 - 127, (i * 91 % 255) as i32 - 127))
+                .map(|(x, y)| (x as i8, y as i8))
+                .unzip();
+            let exact: i32 = ca
+                .iter()
+                .zip(&cb)
+                .map(|(&x, &y)| i32::from(x) * i32::from(y))
+                .sum();
+            assert_eq!(dot_codes(&ca, &cb), exact, "n = {n}");
         }
     }
 
