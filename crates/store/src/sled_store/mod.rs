@@ -380,10 +380,12 @@ impl Store for SledStore {
         person_id: &PersonId,
     ) -> Result<Option<PersonEntry>, StoreError> {
         let key = keys::person_key(namespace, person_id)?;
-        match self.trees.persons.get(&key).map_err(StoreError::backend)? {
-            Some(value) => Ok(Some(codec::decode_person(&key, &value)?)),
-            None => Ok(None),
-        }
+        self.trees
+            .persons
+            .get(&key)
+            .map_err(StoreError::backend)?
+            .map(|value| codec::decode_person(&key, &value))
+            .transpose()
     }
 
     fn faces_of_person(
@@ -409,10 +411,12 @@ impl Store for SledStore {
         face_id: &FaceId,
     ) -> Result<Option<Face>, StoreError> {
         let key = keys::face_key(namespace, face_id)?;
-        match self.trees.faces.get(&key).map_err(StoreError::backend)? {
-            Some(value) => Ok(Some(codec::decode_face(&key, &value)?)),
-            None => Ok(None),
-        }
+        self.trees
+            .faces
+            .get(&key)
+            .map_err(StoreError::backend)?
+            .map(|value| codec::decode_face(&key, &value))
+            .transpose()
     }
 
     fn faces_in_namespace<'a>(&'a self, namespace: &Namespace) -> FaceStream<'a> {
@@ -506,10 +510,12 @@ impl Store for SledStore {
         media_id: &MediaId,
     ) -> Result<Option<MediaInfo>, StoreError> {
         let key = keys::media_key(tenant, media_id)?;
-        match self.trees.media.get(&key).map_err(StoreError::backend)? {
-            Some(value) => Ok(Some(codec::decode_media_info(tenant, media_id, &value)?)),
-            None => Ok(None),
-        }
+        self.trees
+            .media
+            .get(&key)
+            .map_err(StoreError::backend)?
+            .map(|value| codec::decode_media_info(tenant, media_id, &value))
+            .transpose()
     }
 
     fn get_request(
@@ -518,10 +524,12 @@ impl Store for SledStore {
         request_id: &RequestId,
     ) -> Result<Option<RequestRecord>, StoreError> {
         let key = keys::request_key(tenant, request_id)?;
-        match self.trees.requests.get(&key).map_err(StoreError::backend)? {
-            Some(value) => Ok(Some(codec::decode_request(tenant, request_id, &value)?)),
-            None => Ok(None),
-        }
+        self.trees
+            .requests
+            .get(&key)
+            .map_err(StoreError::backend)?
+            .map(|value| codec::decode_request(tenant, request_id, &value))
+            .transpose()
     }
 
     fn requests_by_correlation(

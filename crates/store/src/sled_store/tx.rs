@@ -172,10 +172,9 @@ impl WriteTx for SledTx<'_> {
         person_id: &PersonId,
     ) -> Result<Option<PersonEntry>, StoreError> {
         let key = keys::person_key(namespace, person_id)?;
-        match self.get(self.trees.persons, &key)? {
-            Some(value) => Ok(Some(codec::decode_person(&key, &value)?)),
-            None => Ok(None),
-        }
+        self.get(self.trees.persons, &key)?
+            .map(|value| codec::decode_person(&key, &value))
+            .transpose()
     }
 
     fn delete_person(
@@ -219,10 +218,9 @@ impl WriteTx for SledTx<'_> {
         face_id: &FaceId,
     ) -> Result<Option<Face>, StoreError> {
         let key = keys::face_key(namespace, face_id)?;
-        match self.get(self.trees.faces, &key)? {
-            Some(value) => Ok(Some(codec::decode_face(&key, &value)?)),
-            None => Ok(None),
-        }
+        self.get(self.trees.faces, &key)?
+            .map(|value| codec::decode_face(&key, &value))
+            .transpose()
     }
 
     fn delete_face(&mut self, namespace: &Namespace, face_id: &FaceId) -> Result<bool, StoreError> {
@@ -278,10 +276,9 @@ impl WriteTx for SledTx<'_> {
         media_id: &MediaId,
     ) -> Result<Option<MediaInfo>, StoreError> {
         let key = keys::media_key(tenant, media_id)?;
-        match self.get(self.trees.media, &key)? {
-            Some(value) => Ok(Some(codec::decode_media_info(tenant, media_id, &value)?)),
-            None => Ok(None),
-        }
+        self.get(self.trees.media, &key)?
+            .map(|value| codec::decode_media_info(tenant, media_id, &value))
+            .transpose()
     }
 
     fn patch_media(
