@@ -184,10 +184,9 @@ pub fn sample_square(
             .min(image.height());
         if x1 > x0 + 1 && y1 > y0 + 1 {
             let (cw, ch) = (x1 - x0, y1 - y0);
-            let shrink = scale;
             let (tw, th) = (
-                ((cw as f32 / shrink).round() as u32).max(1),
-                ((ch as f32 / shrink).round() as u32).max(1),
+                ((cw as f32 / scale).round() as u32).max(1),
+                ((ch as f32 / scale).round() as u32).max(1),
             );
             let region = image::imageops::crop_imm(image, x0, y0, cw, ch).to_image();
             let small = image::imageops::thumbnail(&region, tw, th);

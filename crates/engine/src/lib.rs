@@ -233,10 +233,15 @@ impl FaceEngine {
         image: &DecodedImage,
         landmarks: &FaceLandmarks,
     ) -> Result<FaceEmbedding, EngineError> {
-        let chip = timed("align", || {
-            embed::Recognizer::align(&image.rgb, &landmarks.five)
-        })?;
+        let chip = Self::align(image, landmarks)?;
         timed("embed", || self.recognizer.embed(&chip))
+    }
+
+    /// The 150x150 chip (RGB 0..255, NHWC) aligned to the recognizer's template.
+    fn align(image: &DecodedImage, landmarks: &FaceLandmarks) -> Result<Vec<f32>, EngineError> {
+        timed("align", || {
+            embed::Recognizer::align(&image.rgb, &landmarks.five)
+        })
     }
 
     /// The aligned 150x150 face chip the recognizer sees.
@@ -245,10 +250,7 @@ impl FaceEngine {
         image: &DecodedImage,
         landmarks: &FaceLandmarks,
     ) -> Result<image::RgbImage, EngineError> {
-        Ok(chip_image(&embed::Recognizer::align(
-            &image.rgb,
-            &landmarks.five,
-        )?))
+        Ok(chip_image(&Self::align(image, landmarks)?))
     }
 
     /// Detect; take the largest detection the face mesh confirms as a face; align, embed and assess it.
@@ -265,9 +267,7 @@ impl FaceEngine {
             if landmarks.presence < MIN_FACE_PRESENCE {
                 continue;
             }
-            let chip = timed("align", || {
-                embed::Recognizer::align(&detected.image.rgb, &landmarks.five)
-            })?;
+            let chip = Self::align(&detected.image, &landmarks)?;
             let embedding = timed("embed", || self.recognizer.embed(&chip))?;
             let quality = FaceQuality {
                 face_size: detection.bbox.width.min(detection.bbox.height),
