@@ -11,6 +11,7 @@ pub enum RecordKind {
     Media,
     Request,
     Counter,
+    Document,
     Schema,
 }
 
@@ -22,6 +23,7 @@ impl fmt::Display for RecordKind {
             RecordKind::Media => "media",
             RecordKind::Request => "request",
             RecordKind::Counter => "counter",
+            RecordKind::Document => "document",
             RecordKind::Schema => "schema",
         })
     }
@@ -86,7 +88,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn not_found(kind: RecordKind, id: impl fmt::Display) -> Self {
+    pub fn not_found(kind: RecordKind, id: impl fmt::Display) -> Self {
         StoreError::NotFound {
             kind,
             id: id.to_string(),

@@ -24,9 +24,9 @@ pub mod conformance;
 
 pub use error::{BackendError, RecordKind, StoreError};
 pub use model::{
-    unix_millis_now, BoundingBox, Durability, Embedding, Face, FaceId, FaceRef, Media, MediaId,
-    MediaInfo, MediaPatch, Metadata, MetadataMerge, Namespace, Person, PersonEntry, PersonId,
-    RequestId, RequestRecord, TenantId,
+    unix_millis_now, BoundingBox, Document, Durability, Embedding, Face, FaceId, FaceRef, Media,
+    MediaId, MediaInfo, MediaPatch, Metadata, MetadataMerge, Namespace, Person, PersonEntry,
+    PersonId, RequestId, RequestRecord, TenantId,
 };
 pub use sled_store::{SledOptions, SledStore};
 
@@ -35,6 +35,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// A lazily decoded sequence of faces, in key order.
 pub type FaceStream<'a> = Box<dyn Iterator<Item = Result<Face, StoreError>> + Send + 'a>;
+
+/// A lazily decoded sequence of persons, in key order.
+pub type PersonStream<'a> = Box<dyn Iterator<Item = Result<PersonEntry, StoreError>> + Send + 'a>;
+
+/// A lazily decoded sequence of media descriptions (no bytes), in key order.
+pub type MediaStream<'a> = Box<dyn Iterator<Item = Result<MediaInfo, StoreError>> + Send + 'a>;
+
+/// A lazily decoded sequence of documents, in key order.
+pub type DocumentStream<'a> = Box<dyn Iterator<Item = Result<Document, StoreError>> + Send + 'a>;
 
 /// The work of one request: runs inside a transaction. It may run more than once (a backend may
 /// retry on a conflict), so it must do nothing but call `tx` and compute; return `Err` to abort,
@@ -77,6 +86,12 @@ pub trait Store: Send + Sync {
     /// Every face of every tenant and namespace, grouped by namespace: what the 1:N index loads at
     /// start. Decoded lazily; one sequential scan.
     fn all_faces(&self) -> FaceStream<'_>;
+
+    /// Every person of every tenant and namespace, in key order (export, statistics).
+    fn all_persons(&self) -> PersonStream<'_>;
+
+    /// Every media description of every tenant, without bytes, in key order (export, statistics).
+    fn all_media(&self) -> MediaStream<'_>;
 
     /// The tenant's faces detected in `media_id`, in every collection.
     fn faces_of_media(
@@ -122,6 +137,17 @@ pub trait Store: Send + Sync {
 
     /// The counter's value (0 if never incremented).
     fn counter(&self, tenant: &TenantId, name: &str) -> Result<u64, StoreError>;
+
+    fn get_document(
+        &self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<Document>, StoreError>;
+
+    /// Every document of `kind`, of every tenant, in key order (for instance the jobs a restart
+    /// must resume).
+    fn documents_of_kind<'a>(&'a self, kind: &str) -> DocumentStream<'a>;
 }
 
 /// The writes available inside [`Store::write`]. Reads here see the transaction's own writes.
@@ -202,6 +228,24 @@ pub trait WriteTx {
         name: &str,
         by: u64,
     ) -> Result<u64, StoreError>;
+
+    /// Creates or replaces the document.
+    fn put_document(&mut self, document: &Document) -> Result<(), StoreError>;
+
+    fn get_document(
+        &mut self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<Document>, StoreError>;
+
+    /// Deletes the document; `false` if absent.
+    fn delete_document(
+        &mut self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<bool, StoreError>;
 }
 
 /// One-call conveniences over [`Store::write`], for every store (including `dyn Store`).
@@ -262,6 +306,19 @@ pub trait StoreExt: Store {
 
     fn increment_counter(&self, tenant: &TenantId, name: &str, by: u64) -> Result<u64, StoreError> {
         self.write_with(|tx| tx.increment_counter(tenant, name, by))
+    }
+
+    fn put_document(&self, document: &Document) -> Result<(), StoreError> {
+        self.write(&mut |tx| tx.put_document(document))
+    }
+
+    fn delete_document(
+        &self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        self.write_with(|tx| tx.delete_document(tenant, kind, key))
     }
 }
 

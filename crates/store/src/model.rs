@@ -241,6 +241,20 @@ pub struct RequestRecord {
     pub response: serde_json::Value,
 }
 
+/// A small JSON record of a dialect's own state that has no dedicated type: an aisolution WhatsApp
+/// lookup job, a TrustVision transaction, a temporary credential. Keyed by tenant, kind and key;
+/// written in the same transactions as everything else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub tenant: TenantId,
+    /// What the record is, e.g. `whatsapp_job`; one kind is one key space.
+    pub kind: String,
+    /// Unique within the tenant and kind.
+    pub key: String,
+    pub value: serde_json::Value,
+    pub updated_at_ms: u64,
+}
+
 /// When a committing call returns, relative to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {

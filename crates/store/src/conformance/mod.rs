@@ -51,6 +51,8 @@ macro_rules! conformance_tests {
             all_faces_streams_every_namespace,
             ledger_by_request_id_and_by_correlation_newest_first,
             counters_are_atomic_under_concurrent_increments,
+            documents_crud_scoped_by_tenant_and_kind,
+            persons_and_media_list_across_tenants,
             tenants_are_isolated,
             collections_are_separate_and_case_sensitive,
             multi_record_writes_commit_together,

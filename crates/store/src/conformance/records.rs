@@ -2,8 +2,8 @@
 
 use super::{face, faces_in, fresh, ids, media, metadata, person, request, Harness};
 use crate::{
-    FaceId, MediaId, MediaPatch, MetadataMerge, Namespace, PersonId, RecordKind, RequestId, Store,
-    StoreError, StoreExt, TenantId,
+    Document, FaceId, MediaId, MediaPatch, MetadataMerge, Namespace, PersonId, RecordKind,
+    RequestId, Store, StoreError, StoreExt, TenantId,
 };
 use serde_json::json;
 
@@ -542,4 +542,130 @@ pub fn counters_are_atomic_under_concurrent_increments<H: Harness>(harness: &H) 
         Err(StoreError::Invalid { .. })
     ));
     assert_eq!(store.counter(&tenant, "big").expect("reads"), u64::MAX);
+}
+
+pub fn documents_crud_scoped_by_tenant_and_kind<H: Harness>(harness: &H) {
+    let (_dir, store) = fresh(harness);
+    let a = TenantId::new("client-a");
+    let b = TenantId::new("client-ab");
+    let job = |tenant: &TenantId, key: &str, state: &str| Document {
+        tenant: tenant.clone(),
+        kind: "whatsapp_job".into(),
+        key: key.into(),
+        value: json!({"state": state, "attempts": 0}),
+        updated_at_ms: 1_700_000_000_000,
+    };
+    store
+        .put_document(&job(&a, "+6281", "checking"))
+        .expect("put");
+    store.put_document(&job(&b, "+6281", "done")).expect("put");
+    store
+        .put_document(&job(&a, "+6399", "checking"))
+        .expect("put");
+    let other_kind = Document {
+        kind: "transaction".into(),
+        ..job(&a, "+6281", "open")
+    };
+    store.put_document(&other_kind).expect("put");
+
+    let found = store
+        .get_document(&a, "whatsapp_job", "+6281")
+        .expect("reads")
+        .expect("present");
+    assert_eq!(found, job(&a, "+6281", "checking"));
+    // Tenant `client-ab` never sees `client-a`'s document, and kinds are separate key spaces.
+    assert_eq!(
+        store
+            .get_document(&b, "whatsapp_job", "+6281")
+            .expect("reads")
+            .expect("present")
+            .value["state"],
+        "done"
+    );
+    assert!(store
+        .get_document(&b, "whatsapp_job", "+6399")
+        .expect("reads")
+        .is_none());
+    assert_eq!(
+        store
+            .get_document(&a, "transaction", "+6281")
+            .expect("reads")
+            .expect("present")
+            .value["state"],
+        "open"
+    );
+
+    // Replacing, listing by kind (every tenant), deleting.
+    store.put_document(&job(&a, "+6281", "yes")).expect("put");
+    let jobs: Vec<Document> = store
+        .documents_of_kind("whatsapp_job")
+        .collect::<Result<_, _>>()
+        .expect("decodes");
+    assert_eq!(jobs.len(), 3);
+    assert!(jobs.iter().all(|d| d.kind == "whatsapp_job"));
+    assert!(jobs.contains(&job(&a, "+6281", "yes")));
+    assert!(store
+        .delete_document(&a, "whatsapp_job", "+6281")
+        .expect("deletes"));
+    assert!(!store
+        .delete_document(&a, "whatsapp_job", "+6281")
+        .expect("deletes"));
+    assert_eq!(store.documents_of_kind("whatsapp_job").count(), 2);
+    assert!(matches!(
+        store.put_document(&job(&a, "", "checking")),
+        Err(StoreError::Invalid { .. })
+    ));
+}
+
+pub fn persons_and_media_list_across_tenants<H: Harness>(harness: &H) {
+    let (_dir, store) = fresh(harness);
+    let ns_a = Namespace::new("client-a", "group");
+    let ns_b = Namespace::new("client-b", "");
+    store.put_person(&person(&ns_a, "p1")).expect("put");
+    store.put_person(&person(&ns_b, "p2")).expect("put");
+    store
+        .put_face(&face(&ns_a, "f1", Some("p1"), 1))
+        .expect("put");
+    store
+        .put_media(&media(&ns_a.tenant, "m1", b"one"))
+        .expect("put");
+    store
+        .put_media(&media(&ns_b.tenant, "m2", b"two"))
+        .expect("put");
+
+    let persons: Vec<_> = store
+        .all_persons()
+        .collect::<Result<_, _>>()
+        .expect("decodes");
+    let mut found: Vec<(Namespace, String, usize)> = persons
+        .iter()
+        .map(|p| {
+            (
+                p.person.namespace.clone(),
+                p.person.person_id.to_string(),
+                p.face_ids.len(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (ns_a.clone(), "p1".into(), 1),
+            (ns_b.clone(), "p2".into(), 0)
+        ]
+    );
+    let mut media_ids: Vec<(String, String)> = store
+        .all_media()
+        .map(|m| m.map(|m| (m.tenant.to_string(), m.media_id.to_string())))
+        .collect::<Result<_, _>>()
+        .expect("decodes");
+    media_ids.sort();
+    assert_eq!(
+        media_ids,
+        vec![
+            ("client-a".into(), "m1".into()),
+            ("client-b".into(), "m2".into())
+        ]
+    );
 }

@@ -7,8 +7,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::keys::read_namespaced_key;
 use crate::{
-    BoundingBox, Embedding, Face, FaceId, Media, MediaId, MediaInfo, Metadata, Namespace, Person,
-    PersonEntry, PersonId, RecordKind, RequestId, RequestRecord, StoreError, TenantId,
+    BoundingBox, Document, Embedding, Face, FaceId, Media, MediaId, MediaInfo, Metadata, Namespace,
+    Person, PersonEntry, PersonId, RecordKind, RequestId, RequestRecord, StoreError, TenantId,
 };
 
 fn encode<T: Serialize>(kind: RecordKind, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -267,6 +267,34 @@ pub(crate) fn decode_request(
         created_at_ms: stored.created_at_ms,
         request: json_from_text(RecordKind::Request, &stored.request)?,
         response: json_from_text(RecordKind::Request, &stored.response)?,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocumentValue {
+    value: String,
+    updated_at_ms: u64,
+}
+
+pub(crate) fn encode_document(document: &Document) -> Result<Vec<u8>, StoreError> {
+    encode(
+        RecordKind::Document,
+        &DocumentValue {
+            value: json_to_text(RecordKind::Document, &document.value)?,
+            updated_at_ms: document.updated_at_ms,
+        },
+    )
+}
+
+pub(crate) fn decode_document(key: &[u8], value: &[u8]) -> Result<Document, StoreError> {
+    let (kind, tenant, key) = super::keys::read_document_key(key)?;
+    let stored: DocumentValue = decode(RecordKind::Document, value)?;
+    Ok(Document {
+        tenant,
+        kind,
+        key,
+        value: json_from_text(RecordKind::Document, &stored.value)?,
+        updated_at_ms: stored.updated_at_ms,
     })
 }
 

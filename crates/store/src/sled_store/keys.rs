@@ -13,6 +13,11 @@
 //! | `requests` | tenant, request id | request record |
 //! | `requests_by_correlation` | tenant, correlation id, !created_at, !sequence | request id |
 //! | `counters` | tenant, counter name | `u64` big-endian |
+//! | `documents` | kind, tenant, key | document (JSON text + time) |
+//!
+//! `documents` is the one tree whose keys start with something other than the tenant: the kind,
+//! so that the jobs of one kind can be found for every tenant at start (every read by a caller
+//! still names the tenant).
 
 use crate::{RecordKind, StoreError};
 
@@ -148,6 +153,38 @@ pub(crate) fn counter_key(tenant: &TenantId, name: &str) -> Result<Vec<u8>, Stor
     Ok(tenant_prefix(tenant)?
         .part("counter name", name)?
         .into_bytes())
+}
+
+pub(crate) fn document_kind_prefix(kind: &str) -> Result<Key, StoreError> {
+    Key::new().part("document kind", kind)
+}
+
+pub(crate) fn document_key(
+    tenant: &TenantId,
+    kind: &str,
+    key: &str,
+) -> Result<Vec<u8>, StoreError> {
+    Ok(document_kind_prefix(kind)?
+        .part("tenant", tenant.as_str())?
+        .part("document key", key)?
+        .into_bytes())
+}
+
+/// Reads (kind, tenant, key) of a `documents` key.
+pub(crate) fn read_document_key(key: &[u8]) -> Result<(String, TenantId, String), StoreError> {
+    let mut reader = KeyReader::new(key, RecordKind::Document);
+    let kind = reader.part()?;
+    let tenant = reader.part()?;
+    let key = reader.part()?;
+    Ok((kind, TenantId::new(tenant), key))
+}
+
+/// Reads the tenant and the id of a `media` key.
+pub(crate) fn read_media_key(key: &[u8]) -> Result<(TenantId, MediaId), StoreError> {
+    let mut reader = KeyReader::new(key, RecordKind::Media);
+    let tenant = reader.part()?;
+    let media_id = reader.part()?;
+    Ok((TenantId::new(tenant), MediaId::new(media_id)))
 }
 
 /// Reads the namespace and the last id of a `persons` or `faces` key.

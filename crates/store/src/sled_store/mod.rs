@@ -30,9 +30,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 use crate::{
-    Durability, Face, FaceId, FaceStream, Media, MediaId, MediaInfo, Metadata, Namespace,
-    PersonEntry, PersonId, RecordKind, RequestId, RequestRecord, Store, StoreError, TenantId,
-    WriteTx, WriteWork, SCHEMA_VERSION,
+    Document, DocumentStream, Durability, Face, FaceId, FaceStream, Media, MediaId, MediaInfo,
+    MediaStream, Metadata, Namespace, PersonEntry, PersonId, PersonStream, RecordKind, RequestId,
+    RequestRecord, Store, StoreError, TenantId, WriteTx, WriteWork, SCHEMA_VERSION,
 };
 use tx::SledTx;
 
@@ -108,10 +108,11 @@ pub(crate) struct TreeSet<T> {
     pub(crate) requests: T,
     pub(crate) requests_by_correlation: T,
     pub(crate) counters: T,
+    pub(crate) documents: T,
 }
 
 impl<T> TreeSet<T> {
-    fn as_array(&self) -> [&T; 8] {
+    fn as_array(&self) -> [&T; 9] {
         [
             &self.persons,
             &self.faces,
@@ -121,12 +122,13 @@ impl<T> TreeSet<T> {
             &self.requests,
             &self.requests_by_correlation,
             &self.counters,
+            &self.documents,
         ]
     }
 
     fn from_slice(trees: &[T]) -> Option<TreeSet<&T>> {
         match trees {
-            [persons, faces, media, media_bytes, media_faces, requests, requests_by_correlation, counters] => {
+            [persons, faces, media, media_bytes, media_faces, requests, requests_by_correlation, counters, documents] => {
                 Some(TreeSet {
                     persons,
                     faces,
@@ -136,6 +138,7 @@ impl<T> TreeSet<T> {
                     requests,
                     requests_by_correlation,
                     counters,
+                    documents,
                 })
             }
             _ => None,
@@ -357,6 +360,7 @@ fn open_trees(db: &sled::Db) -> Result<TreeSet<sled::Tree>, StoreError> {
         requests: open("requests")?,
         requests_by_correlation: open("requests_by_correlation")?,
         counters: open("counters")?,
+        documents: open("documents")?,
     })
 }
 
@@ -425,6 +429,21 @@ impl Store for SledStore {
 
     fn all_faces(&self) -> FaceStream<'_> {
         self.scan_faces(Ok(Vec::new()))
+    }
+
+    fn all_persons(&self) -> PersonStream<'_> {
+        Box::new(self.trees.persons.iter().map(|item| {
+            let (key, value) = item.map_err(StoreError::backend)?;
+            codec::decode_person(&key, &value)
+        }))
+    }
+
+    fn all_media(&self) -> MediaStream<'_> {
+        Box::new(self.trees.media.iter().map(|item| {
+            let (key, value) = item.map_err(StoreError::backend)?;
+            let (tenant, media_id) = keys::read_media_key(&key)?;
+            codec::decode_media_info(&tenant, &media_id, &value)
+        }))
     }
 
     fn faces_of_media(
@@ -558,6 +577,33 @@ impl Store for SledStore {
         match self.trees.counters.get(&key).map_err(StoreError::backend)? {
             Some(value) => codec::decode_counter(&value),
             None => Ok(0),
+        }
+    }
+
+    fn get_document(
+        &self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<Document>, StoreError> {
+        let key = keys::document_key(tenant, kind, key)?;
+        self.trees
+            .documents
+            .get(&key)
+            .map_err(StoreError::backend)?
+            .map(|value| codec::decode_document(&key, &value))
+            .transpose()
+    }
+
+    fn documents_of_kind<'a>(&'a self, kind: &str) -> DocumentStream<'a> {
+        match keys::document_kind_prefix(kind) {
+            Err(error) => Box::new(std::iter::once(Err(error))),
+            Ok(prefix) => Box::new(self.trees.documents.scan_prefix(prefix.into_bytes()).map(
+                |item| {
+                    let (key, value) = item.map_err(StoreError::backend)?;
+                    codec::decode_document(&key, &value)
+                },
+            )),
         }
     }
 }

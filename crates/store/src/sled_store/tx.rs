@@ -7,8 +7,8 @@ use super::codec;
 use super::keys;
 use super::TreeSet;
 use crate::{
-    Face, FaceId, FaceRef, Media, MediaId, MediaInfo, MediaPatch, Metadata, Namespace, Person,
-    PersonEntry, PersonId, RecordKind, RequestRecord, StoreError, TenantId, WriteTx,
+    Document, Face, FaceId, FaceRef, Media, MediaId, MediaInfo, MediaPatch, Metadata, Namespace,
+    Person, PersonEntry, PersonId, RecordKind, RequestRecord, StoreError, TenantId, WriteTx,
 };
 
 pub(crate) struct SledTx<'v> {
@@ -352,5 +352,36 @@ impl WriteTx for SledTx<'_> {
             .ok_or_else(|| StoreError::invalid("counter", format!("`{name}` would overflow")))?;
         self.insert(self.trees.counters, &key, &codec::encode_counter(next)[..])?;
         Ok(next)
+    }
+
+    fn put_document(&mut self, document: &Document) -> Result<(), StoreError> {
+        let key = keys::document_key(&document.tenant, &document.kind, &document.key)?;
+        self.insert(
+            self.trees.documents,
+            &key,
+            codec::encode_document(document)?,
+        )
+    }
+
+    fn get_document(
+        &mut self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<Document>, StoreError> {
+        let key = keys::document_key(tenant, kind, key)?;
+        self.get(self.trees.documents, &key)?
+            .map(|value| codec::decode_document(&key, &value))
+            .transpose()
+    }
+
+    fn delete_document(
+        &mut self,
+        tenant: &TenantId,
+        kind: &str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let key = keys::document_key(tenant, kind, key)?;
+        self.remove(self.trees.documents, &key)
     }
 }
