@@ -18,6 +18,7 @@ mod error;
 pub mod ids;
 mod model;
 pub mod sled_store;
+pub mod transfer;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
