@@ -26,6 +26,9 @@ const TEMPLATE: [Point; 5] = [
 /// Identifies the network that made an embedding; embeddings of different models never mix.
 pub const RECOGNIZER_MODEL_ID: &str = "dlib-resnet-v1-faceapi-1.7.15";
 
+/// Values in one embedding of the recognizer.
+pub const EMBEDDING_DIM: usize = 128;
+
 /// An L2-normalised face embedding, tagged with the model that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaceEmbedding {
@@ -68,7 +71,7 @@ impl Recognizer {
         let outputs = self.plan.run(&[1, n, n, 3], chip)?;
         let (_, values) = outputs
             .into_iter()
-            .find(|(_, v)| v.len() == 128)
+            .find(|(_, v)| v.len() == EMBEDDING_DIM)
             .ok_or_else(|| EngineError::Model("recognizer output is not 128-d".into()))?;
         let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
         if !norm.is_finite() || norm <= f32::EPSILON {

@@ -6,6 +6,7 @@
 //! `ekyc_engine_stage_seconds{stage=...}` histogram through the `metrics` facade.
 
 mod detect;
+pub mod document;
 mod embed;
 pub mod error;
 pub mod geometry;
@@ -18,7 +19,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use detect::Detection;
-pub use embed::{chip_image, FaceEmbedding, RECOGNIZER_MODEL_ID};
+pub use document::{locate_cards, CardKind, CardQuad};
+pub use embed::{chip_image, FaceEmbedding, EMBEDDING_DIM, RECOGNIZER_MODEL_ID};
 pub use error::EngineError;
 pub use geometry::{BoundingBox, Point};
 pub use image_io::{DecodedImage, ImageLimits};
@@ -263,26 +265,54 @@ impl FaceEngine {
         let mut candidates = detected.faces.clone();
         candidates.sort_by(|a, b| b.bbox.area().total_cmp(&a.bbox.area()));
         for detection in candidates {
-            let landmarks = self.landmarks(&detected.image, &detection)?;
-            if landmarks.presence < MIN_FACE_PRESENCE {
-                continue;
+            if let Some(face) = self.analyze_detection(&detected, detection)? {
+                return Ok(face);
             }
-            let chip = Self::align(&detected.image, &landmarks)?;
-            let embedding = timed("embed", || self.recognizer.embed(&chip))?;
-            let quality = FaceQuality {
-                face_size: detection.bbox.width.min(detection.bbox.height),
-                detection_score: detection.score,
-                landmark_presence: landmarks.presence,
-                occlusion: timed("occlusion", || occlusion::assess(&chip)),
-            };
-            return Ok(AnalyzedFace {
-                quarter_turns: detected.quarter_turns,
-                detection,
-                landmarks,
-                embedding,
-                quality,
-            });
         }
         Err(EngineError::NoFace)
+    }
+
+    /// Every face of the image (both detector passes), each confirmed by the face mesh, embedded and
+    /// assessed; largest first. Boxes are in the orientation `quarter_turns` names. Empty when there
+    /// is no face. For routes that reason about several faces (a card held next to its holder).
+    pub fn analyze_all_faces(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+    ) -> Result<Vec<AnalyzedFace>, EngineError> {
+        let detected = self.detect_all(image, auto_rotate)?;
+        let mut faces = Vec::with_capacity(detected.faces.len());
+        for detection in detected.faces.clone() {
+            faces.extend(self.analyze_detection(&detected, detection)?);
+        }
+        faces.sort_by(|a, b| b.detection.bbox.area().total_cmp(&a.detection.bbox.area()));
+        Ok(faces)
+    }
+
+    /// Landmarks, embedding and quality of one detection; `None` when the mesh does not confirm it.
+    fn analyze_detection(
+        &self,
+        detected: &DetectedFaces,
+        detection: Detection,
+    ) -> Result<Option<AnalyzedFace>, EngineError> {
+        let landmarks = self.landmarks(&detected.image, &detection)?;
+        if landmarks.presence < MIN_FACE_PRESENCE {
+            return Ok(None);
+        }
+        let chip = Self::align(&detected.image, &landmarks)?;
+        let embedding = timed("embed", || self.recognizer.embed(&chip))?;
+        let quality = FaceQuality {
+            face_size: detection.bbox.width.min(detection.bbox.height),
+            detection_score: detection.score,
+            landmark_presence: landmarks.presence,
+            occlusion: timed("occlusion", || occlusion::assess(&chip)),
+        };
+        Ok(Some(AnalyzedFace {
+            quarter_turns: detected.quarter_turns,
+            detection,
+            landmarks,
+            embedding,
+            quality,
+        }))
     }
 }
