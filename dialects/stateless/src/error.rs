@@ -40,6 +40,16 @@ pub enum StatelessError {
     Internal(String),
 }
 
+impl From<wire::BodyError> for StatelessError {
+    fn from(error: wire::BodyError) -> Self {
+        match error {
+            wire::BodyError::LengthRequired => StatelessError::LengthRequired,
+            wire::BodyError::TooLarge { limit } => StatelessError::PayloadTooLarge { limit },
+            wire::BodyError::Malformed(reason) => StatelessError::MalformedBody(reason),
+        }
+    }
+}
+
 /// One row of the wire table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WireError {

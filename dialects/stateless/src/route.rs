@@ -3,16 +3,14 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, TRANSFER_ENCODING};
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse, Scope};
 use command::{CompareFaces, FaceComparison, FaceVerifier, ImageLimits};
-use futures_util::StreamExt as _;
 use tracing_actix_web::RequestId;
 
 use crate::crypto::ImageCipher;
 use crate::error::{StatelessError, SUCCESS_CODE};
-use crate::wire::{self, AbnormalResponse, VerificationResponse, FIRST_IMAGE, SECOND_IMAGE};
+use crate::wire::{self as fields, AbnormalResponse, VerificationResponse, FIRST_IMAGE, SECOND_IMAGE};
 
 /// The route's full path, as the vendor's clients call it (`001:L11-15`, Java sample `001:L252`).
 pub const ROUTE: &str = "/identity/image_verification/stateless";
@@ -90,8 +88,8 @@ impl StatelessService {
         request: &HttpRequest,
         payload: web::Payload,
     ) -> Result<FaceComparison, StatelessError> {
-        let body = read_body(request.headers(), payload, self.max_body_bytes).await?;
-        let fields = wire::parse_request(request.headers(), body).await?;
+        let body = wire::read_body(request.headers(), payload, self.max_body_bytes).await?;
+        let fields = fields::parse_request(request.headers(), body).await?;
         let first = self
             .cipher
             .decrypt_field(&fields.first_encrypted_image)
@@ -123,37 +121,4 @@ impl StatelessService {
             })??;
         Ok(comparison)
     }
-}
-
-/// Read the whole body, refusing it as soon as it is known to exceed `limit` (so the client gets the
-/// dialect's 413 envelope, never the framework's), and refusing a POST that announces no length (411).
-async fn read_body(
-    headers: &HeaderMap,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Bytes, StatelessError> {
-    let chunked = headers
-        .get(TRANSFER_ENCODING)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.to_ascii_lowercase().contains("chunked"));
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok());
-    if declared.is_none() && !chunked {
-        return Err(StatelessError::LengthRequired);
-    }
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(StatelessError::PayloadTooLarge { limit });
-    }
-    let mut body = BytesMut::with_capacity(declared.map_or(0, |length| length as usize));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|err| StatelessError::MalformedBody(format!("reading the body: {err}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(StatelessError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }

@@ -1,10 +1,8 @@
 //! Wire types of ST-1: the form fields in (`001:L17-55`), the two JSON envelopes out (`001:L83-87`,
 //! `001:L147-151`).
 
-use actix_multipart::Multipart;
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
-use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 
 use crate::error::StatelessError;
@@ -41,77 +39,15 @@ pub struct AbnormalResponse {
     pub request_id: String,
 }
 
-/// How the body was encoded, from `Content-Type`.
-enum BodyEncoding {
-    /// `multipart/form-data` (best reading 3.2: accepted with the same field names).
-    Multipart,
-    /// `application/x-www-form-urlencoded` (curl `-d`, Java `UrlEncodedFormEntity`), and anything that does
-    /// not say it is multipart: curl and hand-written clients are not always careful with the header.
-    UrlEncoded,
-}
-
-fn body_encoding(headers: &HeaderMap) -> BodyEncoding {
-    let is_multipart = headers
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
-    if is_multipart {
-        BodyEncoding::Multipart
-    } else {
-        BodyEncoding::UrlEncoded
-    }
-}
-
-/// Parse the already size-limited body into the request's fields.
+/// Parse the already size-limited body into the request's fields: `application/x-www-form-urlencoded`
+/// (curl `-d`, Java `UrlEncodedFormEntity`) or `multipart/form-data` (best reading 3.2: the same field
+/// names).
 pub async fn parse_request(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<VerificationRequest, StatelessError> {
-    let fields = match body_encoding(headers) {
-        BodyEncoding::UrlEncoded => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map_err(|err| StatelessError::MalformedBody(format!("form body: {err}")))?,
-        BodyEncoding::Multipart => multipart_fields(headers, body).await?,
-    };
+    let fields = wire::form_fields(headers, body).await?;
     VerificationRequest::from_fields(fields)
-}
-
-/// Every part's content, as text, by field name. Parts may be plain fields or file uploads: a client that
-/// uploads the Base64 text as a file means the same thing.
-async fn multipart_fields(
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<Vec<(String, String)>, StatelessError> {
-    let stream = futures_util::stream::once(async move { Ok(body) });
-    let mut multipart = Multipart::new(headers, stream);
-    let mut fields = Vec::new();
-    while let Some(part) = multipart.next().await {
-        let part =
-            part.map_err(|err| StatelessError::MalformedBody(format!("multipart body: {err}")))?;
-        let Some(name) = part
-            .content_disposition()
-            .and_then(|cd| cd.get_name())
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        let content: Vec<u8> = part
-            .map_ok(|chunk| chunk.to_vec())
-            .try_concat()
-            .await
-            .map_err(|err| {
-                StatelessError::MalformedBody(format!("multipart part {name}: {err}"))
-            })?;
-        let text = String::from_utf8(content).map_err(|_| {
-            StatelessError::MalformedBody(format!("multipart part {name} is not UTF-8 text"))
-        })?;
-        fields.push((name, text));
-    }
-    Ok(fields)
 }
 
 impl VerificationRequest {
