@@ -292,8 +292,9 @@ pub enum TransferError {
 }
 
 /// Reads JSON lines and writes each record (replacing records with the same ids). Media lines
-/// without bytes are references: they are written only if the target store has no such media.
-/// Each line is one transaction: an interrupted import can be run again.
+/// without bytes are references: the target keeps whatever it has under that id. Records are
+/// written in batches of [`IMPORT_BATCH_LINES`], one transaction each: an interrupted import can
+/// be run again.
 pub fn import(
     store: &dyn Store,
     input: &mut dyn BufRead,
@@ -301,6 +302,7 @@ pub fn import(
 ) -> Result<Counts, TransferError> {
     let mut counts = Counts::default();
     let mut seen_header = false;
+    let mut batch = ImportBatch::default();
     for (number, line) in input.lines().enumerate() {
         let number = number + 1;
         let line = line?;
@@ -346,21 +348,23 @@ pub fn import(
                 };
                 counts.media += 1;
                 counts.media_bytes += bytes.len() as u64;
-                store.write(&mut |tx| {
-                    tx.put_media(&Media {
+                batch.push(
+                    store,
+                    number,
+                    Pending::Media(Media {
                         info: MediaInfo {
-                            tenant: tenant.clone(),
-                            media_id: media_id.clone(),
-                            content_type: content_type.clone(),
-                            label: label.clone(),
-                            tag: tag.clone(),
-                            parent_id: parent_id.clone().map(MediaId::new),
-                            metadata: metadata.clone(),
+                            tenant,
+                            media_id,
+                            content_type,
+                            label,
+                            tag,
+                            parent_id: parent_id.map(MediaId::new),
+                            metadata,
                             created_at_ms,
                         },
-                        bytes: bytes.clone(),
-                    })
-                })?;
+                        bytes,
+                    }),
+                )?;
             }
             Line::Person {
                 tenant,
@@ -376,14 +380,16 @@ pub fn import(
                     .entry(namespace.to_string())
                     .or_default()
                     .persons += 1;
-                store.write(&mut |tx| {
-                    tx.put_person(&Person {
-                        namespace: namespace.clone(),
-                        person_id: PersonId::new(person_id.as_str()),
-                        metadata: metadata.clone(),
+                batch.push(
+                    store,
+                    number,
+                    Pending::Person(Person {
+                        namespace,
+                        person_id: PersonId::new(person_id),
+                        metadata,
                         created_at_ms,
-                    })
-                })?;
+                    }),
+                )?;
             }
             Line::Face {
                 tenant,
@@ -421,20 +427,95 @@ pub fn import(
                     source_media_id: source_media_id.map(MediaId::new),
                     created_at_ms,
                 };
-                store
-                    .write(&mut |tx| tx.put_face(&face))
-                    .map_err(|e| match e {
-                        StoreError::NotFound { .. } => bad(format!(
-                            "face {}: its person is not in the import",
-                            face.face_id
-                        )),
-                        other => other.into(),
-                    })?;
+                batch.push(store, number, Pending::Face(face))?;
             }
         }
     }
+    batch.commit(store)?;
     store.flush()?;
     Ok(counts)
+}
+
+/// Lines per import transaction. One transaction per line costs sled about 2.6 KB of disk per
+/// face against about 1.0 KB in batches of 1000 (measured by the `store_scale` bench).
+const IMPORT_BATCH_LINES: usize = 1000;
+/// Media bytes per import transaction, so that images do not pile up in memory.
+const IMPORT_BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// One record read and not yet written.
+enum Pending {
+    Media(Media),
+    Person(Person),
+    Face(Face),
+}
+
+/// Records written together, in the order read (persons before their faces), one transaction per
+/// batch: an interrupted import leaves whole batches, and rerunning it replaces them.
+#[derive(Default)]
+struct ImportBatch {
+    records: Vec<(usize, Pending)>,
+    bytes: usize,
+}
+
+impl ImportBatch {
+    fn push(
+        &mut self,
+        store: &dyn Store,
+        line: usize,
+        record: Pending,
+    ) -> Result<(), TransferError> {
+        if let Pending::Media(media) = &record {
+            self.bytes += media.bytes.len();
+        }
+        self.records.push((line, record));
+        if self.records.len() >= IMPORT_BATCH_LINES || self.bytes >= IMPORT_BATCH_BYTES {
+            self.commit(store)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, store: &dyn Store) -> Result<(), TransferError> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        let mut failed_line = None;
+        let outcome = store.write(&mut |tx| {
+            for (line, record) in &self.records {
+                let written = match record {
+                    Pending::Media(media) => tx.put_media(media),
+                    Pending::Person(person) => tx.put_person(person),
+                    Pending::Face(face) => tx.put_face(face),
+                };
+                if written.is_err() {
+                    failed_line = Some(*line);
+                }
+                written?;
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => {
+                self.records.clear();
+                self.bytes = 0;
+                Ok(())
+            }
+            Err(StoreError::NotFound { .. }) => {
+                let line = failed_line.unwrap_or_default();
+                let face = self.records.iter().find_map(|(l, record)| match record {
+                    Pending::Face(face) if *l == line => Some(face.face_id.to_string()),
+                    _ => None,
+                });
+                Err(TransferError::BadLine {
+                    line,
+                    reason: format!(
+                        "face {}: its person is not in the import",
+                        face.unwrap_or_default()
+                    ),
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
 }
 
 fn write_line(out: &mut dyn Write, line: &Line) -> Result<(), TransferError> {
