@@ -26,6 +26,39 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelsCommand,
     },
+    /// Inspect, export, import or re-embed the store (stop the gateway first: one process per store).
+    Store {
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Counts of persons and faces by namespace, faces by embedding model, media, size on disk (JSON).
+    Stats,
+    /// Write every namespace, person, face and media item as JSON lines.
+    Export {
+        /// Output file [default: standard output].
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Media descriptions without their bytes (smaller; the other side cannot re-embed from them).
+        #[arg(long)]
+        media_references_only: bool,
+    },
+    /// Read JSON lines written by `export` (replacing records with the same ids).
+    Import {
+        /// Input file, or `-` for standard input.
+        #[arg(value_name = "FILE")]
+        input: PathBuf,
+        /// Move records on the way in: `TENANT=TENANT2` or `TENANT/COLLECTION=TENANT2/COLLECTION2`
+        /// (repeatable), e.g. an aisolution group into a TrustVision collection.
+        #[arg(long = "map", value_name = "FROM=TO")]
+        mappings: Vec<store::transfer::NamespaceMapping>,
+    },
+    /// Embed again, with the configured model, every face another model embedded, from its stored
+    /// original image (needed after a model change; `serve` refuses to mix models).
+    Reembed,
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,8 +40,137 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT before connections are dropped.
     /// Default 30. Env `EKYC_SHUTDOWN_TIMEOUT_SECS`.
     pub shutdown_timeout_secs: u64,
+    /// The store of enrolled faces, media and records (sled, in `data_dir/store`).
+    pub store: StoreConfig,
     /// The `stateless` dialect (`POST /identity/image_verification/stateless`, spec section 3).
     pub stateless: StatelessConfig,
+    /// The `aisolution` dialect (`POST /v1/<route>?token=...`, spec section 5).
+    pub aisolution: AisolutionConfig,
+}
+
+/// Settings of the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `flush` (default): a request that writes returns only once its writes are on disk, so nothing
+    /// acknowledged is lost in a crash. `buffered`: writes reach the disk within half a second (faster
+    /// bulk loads; a crash may lose the last moments, never half a write). Env `EKYC_STORE_DURABILITY`.
+    pub durability: StoreDurability,
+    /// sled's page cache in MiB. Default 256. Env `EKYC_STORE_CACHE_MIB`.
+    pub cache_mib: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreDurability {
+    Flush,
+    Buffered,
+}
+
+/// Settings of the `aisolution` dialect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AisolutionConfig {
+    /// Serve it at all. Default true. Env `EKYC_AISOLUTION_ENABLED`.
+    pub enabled: bool,
+    /// The clients' tokens, each `token` or `token:group_id` (the 16-character group id addface shows;
+    /// derived from the token when absent). No default: with none, every call answers `INVALID_REQUEST`
+    /// "invalid token". Never logged. Env `EKYC_AISOLUTION_TOKENS` (comma-separated, read verbatim).
+    pub tokens: TokenList,
+    /// Score (0-1) at or above which facecompare/idholding say `SAME PERSON` and addface joins the
+    /// matching person. Default 0.70. Env `EKYC_AISOLUTION_SAME_PERSON`.
+    pub same_person: f32,
+    /// Score at or above which the judgment is `NOT SURE` (below `same_person`); also searchface's
+    /// floor. Default 0.50. Env `EKYC_AISOLUTION_NOT_SURE`.
+    pub not_sure: f32,
+    /// Largest decoded image in bytes; larger gets `IMAGE_INVALID_SIZE` ("2M", spec A8). Default 2 MiB.
+    /// Env `EKYC_AISOLUTION_MAX_IMAGE_BYTES`.
+    pub max_image_bytes: usize,
+    /// Most persons searchface returns. Default 5. Env `EKYC_AISOLUTION_SEARCH_LIMIT`.
+    pub search_limit: usize,
+    /// gliswadetail: where WhatsApp account facts come from, and the lookups' jobs and callbacks.
+    pub whatsapp: WhatsAppConfig,
+}
+
+/// Settings of aisolution's `gliswadetail` (WhatsApp detail detection, spec section 9 items 1-2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhatsAppConfig {
+    /// `none` (default: no source of WhatsApp data exists offline; lookups answer `RETRY_LATER`, or
+    /// `whatsapp: "unavailable"` with `servstatus=y`) or `file` (an operator-written table of demo
+    /// numbers, `provider_file`). Env `EKYC_AISOLUTION_WHATSAPP_PROVIDER`.
+    pub provider: WhatsAppProvider,
+    /// The table for `provider = "file"` (TOML or JSON). Env `EKYC_AISOLUTION_WHATSAPP_PROVIDER_FILE`.
+    pub provider_file: PathBuf,
+    /// Countries, callback hosts, retries and timeouts (`command::messaging::LookupSettings`).
+    pub lookup: command::messaging::LookupSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhatsAppProvider {
+    None,
+    File,
+}
+
+impl Default for WhatsAppConfig {
+    fn default() -> Self {
+        Self {
+            provider: WhatsAppProvider::None,
+            provider_file: PathBuf::new(),
+            lookup: command::messaging::LookupSettings::default(),
+        }
+    }
+}
+
+/// Client tokens: a TOML array of strings, or one comma-separated string (the environment variable).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TokenList(pub Vec<Secret>);
+
+impl TokenList {
+    /// `(token, group_id)` pairs.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.0
+            .iter()
+            .map(|entry| match entry.expose().split_once(':') {
+                Some((token, group)) => (token.trim(), Some(group.trim())),
+                None => (entry.expose().trim(), None),
+            })
+    }
+}
+
+impl fmt::Debug for TokenList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} tokens redacted>", self.0.len())
+    }
+}
+
+impl Serialize for TokenList {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(Secret::expose))
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            List(Vec<String>),
+            Text(String),
+        }
+        let items = match Form::deserialize(deserializer)? {
+            Form::List(items) => items,
+            Form::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        Ok(TokenList(
+            items
+                .into_iter()
+                .filter(|item| !item.trim().is_empty())
+                .map(Secret::new)
+                .collect(),
+        ))
+    }
 }
 
 /// Settings of the `stateless` dialect.
@@ -122,7 +251,32 @@ impl Default for Config {
             max_body_bytes: 32 * 1024 * 1024,
             workers: 0,
             shutdown_timeout_secs: 30,
+            store: StoreConfig::default(),
             stateless: StatelessConfig::default(),
+            aisolution: AisolutionConfig::default(),
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            durability: StoreDurability::Flush,
+            cache_mib: 256,
+        }
+    }
+}
+
+impl Default for AisolutionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            tokens: TokenList::default(),
+            same_person: 0.70,
+            not_sure: 0.50,
+            max_image_bytes: 2 * 1024 * 1024,
+            search_limit: 5,
+            whatsapp: WhatsAppConfig::default(),
         }
     }
 }
@@ -193,6 +347,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("EKYC_MAX_BODY_BYTES", "max_body_bytes"),
     ("EKYC_WORKERS", "workers"),
     ("EKYC_SHUTDOWN_TIMEOUT_SECS", "shutdown_timeout_secs"),
+    ("EKYC_STORE_DURABILITY", "store.durability"),
+    ("EKYC_STORE_CACHE_MIB", "store.cache_mib"),
     ("EKYC_STATELESS_ENABLED", "stateless.enabled"),
     ("EKYC_STATELESS_LISTEN", "stateless.listen"),
     (
@@ -215,6 +371,54 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "EKYC_STATELESS_LIMITS_MAX_PIXELS",
         "stateless.limits.max_pixels",
     ),
+    ("EKYC_AISOLUTION_ENABLED", "aisolution.enabled"),
+    ("EKYC_AISOLUTION_SAME_PERSON", "aisolution.same_person"),
+    ("EKYC_AISOLUTION_NOT_SURE", "aisolution.not_sure"),
+    (
+        "EKYC_AISOLUTION_MAX_IMAGE_BYTES",
+        "aisolution.max_image_bytes",
+    ),
+    ("EKYC_AISOLUTION_SEARCH_LIMIT", "aisolution.search_limit"),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_PROVIDER",
+        "aisolution.whatsapp.provider",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_PROVIDER_FILE",
+        "aisolution.whatsapp.provider_file",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_DEFAULT_COUNTRY",
+        "aisolution.whatsapp.lookup.default_country",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_CALLBACK_HOSTS",
+        "aisolution.whatsapp.lookup.callback_hosts",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_CALLBACK_ATTEMPTS",
+        "aisolution.whatsapp.lookup.callback_attempts",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_CALLBACK_BACKOFF_MS",
+        "aisolution.whatsapp.lookup.callback_backoff_ms",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_CALLBACK_TIMEOUT_MS",
+        "aisolution.whatsapp.lookup.callback_timeout_ms",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_ANSWER_WITHIN_MS",
+        "aisolution.whatsapp.lookup.answer_within_ms",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_LOOKUP_TIMEOUT_MS",
+        "aisolution.whatsapp.lookup.lookup_timeout_ms",
+    ),
+    (
+        "EKYC_AISOLUTION_WHATSAPP_RESULT_TTL_SECS",
+        "aisolution.whatsapp.lookup.result_ttl_secs",
+    ),
 ];
 
 /// Environment variables read verbatim: figment would parse an all-digit key as a number and lose leading
@@ -222,6 +426,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 pub const VERBATIM_ENV_VARS: &[(&str, &str)] = &[
     ("EKYC_STATELESS_AES_KEY", "stateless.aes_key"),
     ("EKYC_STATELESS_AES_IV", "stateless.aes_iv"),
+    ("EKYC_AISOLUTION_TOKENS", "aisolution.tokens"),
 ];
 
 /// Values given as command-line flags: each `Some` overrides every other source.
@@ -313,6 +518,25 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 setting: "max_body_bytes",
                 requirement: "at least 1",
+            });
+        }
+        let ai = &self.aisolution;
+        if !(0.0..=1.0).contains(&ai.not_sure)
+            || !(0.0..=1.0).contains(&ai.same_person)
+            || ai.not_sure > ai.same_person
+        {
+            return Err(ConfigError::OutOfRange {
+                setting: "aisolution.not_sure / aisolution.same_person",
+                requirement: "scores with 0 <= not_sure <= same_person <= 1",
+            });
+        }
+        if ai.tokens.entries().any(|(token, group)| {
+            token.is_empty()
+                || group.is_some_and(|g| g.is_empty() || g.contains(char::is_whitespace))
+        }) {
+            return Err(ConfigError::OutOfRange {
+                setting: "aisolution.tokens",
+                requirement: "a list of `token` or `token:group_id`, none empty",
             });
         }
         let limits = &self.stateless.limits;

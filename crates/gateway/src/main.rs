@@ -10,13 +10,15 @@ mod models;
 mod ops;
 mod prometheus;
 mod server;
+mod storage;
 mod telemetry;
+mod whatsapp;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ModelsCommand};
+use crate::cli::{Cli, Command, ModelsCommand, StoreCommand};
 use crate::config::Config;
 
 fn main() -> ExitCode {
@@ -59,6 +61,28 @@ fn main() -> ExitCode {
                 }
                 Err(err) => {
                     tracing::error!("{err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Store { action } => {
+            let result = match action {
+                StoreCommand::Stats => storage::stats(&config).map(|()| true),
+                StoreCommand::Export {
+                    output,
+                    media_references_only,
+                } => storage::export(&config, output.as_deref(), media_references_only)
+                    .map(|()| true),
+                StoreCommand::Import { input, mappings } => {
+                    storage::import(&config, &input, &mappings).map(|()| true)
+                }
+                StoreCommand::Reembed => storage::reembed_all(&config),
+            };
+            match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(err) => {
+                    tracing::error!("{err:#}");
                     ExitCode::FAILURE
                 }
             }

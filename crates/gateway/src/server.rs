@@ -8,7 +8,9 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
-use command::{FaceVerifier, ScoreCalibration};
+use command::gallery::FaceGallery;
+use command::{FaceVerifier, ImageLimits, ScoreCalibration};
+use dialect_aisolution::AisolutionService;
 use dialect_stateless::StatelessService;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::signal::unix::{signal, SignalKind};
@@ -34,6 +36,7 @@ struct Shared {
     readiness: web::Data<Readiness>,
     metrics: web::Data<PrometheusHandle>,
     stateless: Option<Arc<StatelessService>>,
+    aisolution: Option<Arc<AisolutionService>>,
 }
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
@@ -62,17 +65,46 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     } else {
         None
     };
+    let store = crate::storage::open(&config, None)?;
+    let started = Instant::now();
+    let (gallery, load) =
+        FaceGallery::open(store.clone(), verifier.clone()).context("cannot load the face index")?;
+    tracing::info!(
+        faces = load.faces,
+        elapsed_ms = load.elapsed.as_millis() as u64,
+        store = %store.path().display(),
+        "face index loaded"
+    );
+    let gallery = Arc::new(gallery);
+    let aisolution = if config.aisolution.enabled {
+        Some(Arc::new(aisolution_service(
+            &config,
+            &verifier,
+            &gallery,
+            store.clone(),
+        )?))
+    } else {
+        None
+    };
     let shared = Arc::new(Shared {
         readiness: web::Data::new(Readiness::default()),
         metrics: web::Data::new(metrics),
         stateless,
+        aisolution,
     });
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "state loaded"
+    );
 
     let mut servers = vec![shared_listener(&config, &shared)?];
     if let (Some(service), Listener::On(addr)) = (&shared.stateless, config.stateless.listen) {
         servers.push(stateless_listener(&config, addr, service.clone())?);
     }
     let handles: Vec<ServerHandle> = servers.iter().map(Server::handle).collect();
+    if let Some(service) = &shared.aisolution {
+        actix_web::rt::spawn(crate::whatsapp::resume(service.lookups.clone()));
+    }
     shared.readiness.set(true);
     actix_web::rt::spawn(stop_on_signal(handles, shared.readiness.clone()));
 
@@ -99,6 +131,13 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
                 },
             )));
         }
+        if let Some(service) = &state.aisolution {
+            app = app.service(dialect_aisolution::scope(service.clone()).wrap(from_fn(
+                |request, next| {
+                    prometheus::record_request(dialect_aisolution::DIALECT, request, next)
+                },
+            )));
+        }
         // Last wrapped runs first: the tracing middleware creates the request id, the inner one echoes it.
         app.wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::<RequestSpan>::new())
@@ -112,6 +151,7 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
     tracing::info!(
         addr = %config.listen,
         stateless = shared.stateless.is_some(),
+        aisolution = shared.aisolution.is_some(),
         "shared listener: /healthz /readyz /metrics and every enabled dialect"
     );
     Ok(server.run())
@@ -144,6 +184,40 @@ fn stateless_listener(
         })?;
     tracing::info!(%addr, "stateless listener: {}", dialect_stateless::ROUTE);
     Ok(server.run())
+}
+
+fn aisolution_service(
+    config: &Config,
+    verifier: &FaceVerifier,
+    gallery: &Arc<FaceGallery>,
+    store: Arc<store::SledStore>,
+) -> anyhow::Result<AisolutionService> {
+    let settings = &config.aisolution;
+    let clients = dialect_aisolution::Clients::new(settings.tokens.entries());
+    if clients.is_empty() {
+        tracing::warn!(
+            "aisolution: no tokens configured (aisolution.tokens / EKYC_AISOLUTION_TOKENS): every call \
+             answers INVALID_REQUEST \"invalid token\""
+        );
+    }
+    let lookups =
+        crate::whatsapp::lookups(&settings.whatsapp, store).context("aisolution.whatsapp")?;
+    Ok(AisolutionService {
+        clients,
+        thresholds: dialect_aisolution::Thresholds {
+            same_person: settings.same_person,
+            not_sure: settings.not_sure,
+        },
+        image_limits: ImageLimits {
+            max_bytes: settings.max_image_bytes,
+            ..ImageLimits::default()
+        },
+        max_body_bytes: config.max_body_bytes,
+        search_limit: settings.search_limit,
+        verifier: verifier.clone(),
+        gallery: gallery.clone(),
+        lookups,
+    })
 }
 
 /// HTTP workers per listener (`workers = 0`: one per core, actix's own default).

@@ -30,7 +30,9 @@ pub struct Gateway {
     /// The stateless dialect's own listener.
     pub stateless: SocketAddr,
     log_path: PathBuf,
-    _data_dir: tempfile::TempDir,
+    /// The data directory (the store is in `store/` inside it).
+    pub data_dir: PathBuf,
+    _owned_data_dir: Option<tempfile::TempDir>,
 }
 
 /// Options for one gateway process.
@@ -40,6 +42,8 @@ pub struct GatewayOptions {
     pub env: Vec<(String, String)>,
     /// Extra command-line flags after `serve`.
     pub args: Vec<String>,
+    /// Use this data directory (kept after the gateway stops) instead of a fresh temporary one.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl GatewayOptions {
@@ -50,6 +54,11 @@ impl GatewayOptions {
 
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_owned());
+        self
+    }
+
+    pub fn data_dir(mut self, dir: &Path) -> Self {
+        self.data_dir = Some(dir.to_owned());
         self
     }
 }
@@ -72,8 +81,15 @@ pub fn start_gateway_with(options: GatewayOptions) -> Gateway {
 
 /// Start a gateway without waiting for it.
 pub fn spawn_gateway(options: GatewayOptions) -> Gateway {
-    let data_dir = tempfile::tempdir().expect("temp data dir");
-    let log_path = data_dir.path().join("gateway.log");
+    let (data_dir, owned_data_dir) = match &options.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = tempfile::tempdir().expect("temp data dir");
+            (dir.path().to_owned(), Some(dir))
+        }
+    };
+    // One log per start: a restarted gateway on the same directory keeps the earlier log.
+    let log_path = data_dir.join(format!("gateway-{}.log", free_port().port()));
     let log = std::fs::File::create(&log_path).expect("log file");
     let shared = free_port();
     let stateless = free_port();
@@ -83,7 +99,7 @@ pub fn spawn_gateway(options: GatewayOptions) -> Gateway {
         .args(&options.args)
         .env("EKYC_LISTEN", shared.to_string())
         .env("EKYC_STATELESS_LISTEN", stateless.to_string())
-        .env("EKYC_DATA_DIR", data_dir.path())
+        .env("EKYC_DATA_DIR", &data_dir)
         .env("EKYC_LOG_FORMAT", "json")
         .env("EKYC_WORKERS", "2")
         .stdin(Stdio::null())
@@ -98,7 +114,8 @@ pub fn spawn_gateway(options: GatewayOptions) -> Gateway {
         shared,
         stateless,
         log_path,
-        _data_dir: data_dir,
+        data_dir,
+        _owned_data_dir: owned_data_dir,
     }
 }
 
@@ -119,7 +136,7 @@ impl Gateway {
         self.child.id()
     }
 
-    fn wait_ready(&self) {
+    pub fn wait_ready(&self) {
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
@@ -361,4 +378,24 @@ pub fn raw_http(addr: SocketAddr, request: &[u8]) -> String {
 pub fn raw_body(response: &str) -> Value {
     let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
     serde_json::from_str(body).unwrap_or_else(|err| panic!("JSON body ({err}): {response}"))
+}
+
+/// Runs `ekyc-gateway <args>` to completion with the given data directory; (success, stdout, stderr).
+pub fn run_cli(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ekyc-gateway"))
+        .args(args)
+        .env("EKYC_DATA_DIR", data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the ekyc-gateway binary");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Standard base64 of a file's bytes, as aisolution clients send images.
+pub fn base64_of(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
