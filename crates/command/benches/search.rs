@@ -12,38 +12,29 @@
 //! `search` (int8 shortlist + exact re-rank) and `search_exact` (the reference), queries/s with two
 //! threads sharing the index, and recall@1 / recall@10 of `search` against `search_exact`.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{
+    distance, load_average, real_embeddings, rss_kib, thousands, RealFace, Synthetic, FACES_DIR,
+    IDENTITY_SIGMA, PHOTO_SIGMA, SEED, SHRINK,
+};
 use ekyc_command::search::{FaceHit, FaceIndex, IndexedFace};
-use ekyc_command::{CalibratedScore, ImageLimits, ScoreCalibration};
-use engine::{FaceEmbedding, FaceEngine, ModelFiles};
+use ekyc_command::{CalibratedScore, ScoreCalibration};
+use engine::FaceEmbedding;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
-const FACES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/faces");
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 const QUERIES: usize = 200;
 const WARM_UP: usize = 10;
 const TOP_K: usize = 10;
 const NO_FLOOR: CalibratedScore = CalibratedScore(0.0);
-/// How far each real embedding is kept from the real embeddings' mean before the identity noise is
-/// added (1 keeps it as it is). With 0.5 and 0.025 the synthetic impostor distances land on the
-/// real ones (the report prints both); the raw real embedding plus 0.08 noise per value
-/// (`SEARCH_BENCH_SHRINK=1 SEARCH_BENCH_IDENTITY_SIGMA=0.08`) puts impostors near 1.05, nearly
-/// twice the real 0.58, which would make the search far easier than on real faces.
-const SHRINK: f32 = 0.5;
-const IDENTITY_SIGMA: f32 = 0.025;
-/// Per-value noise that turns an identity's centre into one photo of it (indexed face or query).
-const PHOTO_SIGMA: f32 = 0.02;
 const THREADS: usize = 2;
-const SEED: u64 = 0x5EA2_C4B3;
 const NAMESPACE: &str = "bench";
 /// Identities sampled to measure the synthetic distance distribution.
 const DISTRIBUTION_SAMPLE: usize = 2_000;
@@ -62,17 +53,7 @@ fn main() {
         return run_child(&child);
     }
     let started = Instant::now();
-    let max = std::env::var("SEARCH_BENCH_MAX")
-        .ok()
-        .map(|v| v.trim().replace('_', ""))
-        .and_then(|v| v.parse::<usize>().ok());
-    let mut sizes: Vec<usize> = SIZES
-        .into_iter()
-        .filter(|&n| !matches!(max, Some(m) if n > m))
-        .collect();
-    if sizes.is_empty() {
-        sizes.push(max.unwrap_or(SIZES[0]).max(1));
-    }
+    let sizes = common::sizes_up_to(&SIZES, "SEARCH_BENCH_MAX");
     let shrink = env_f32("SEARCH_BENCH_SHRINK", SHRINK);
     let identity_sigma = env_f32("SEARCH_BENCH_IDENTITY_SIGMA", IDENTITY_SIGMA);
 
@@ -83,38 +64,18 @@ fn main() {
         load_average()
     );
 
-    let Some(reals) = real_embeddings() else {
+    let Some(reals) = real_embeddings("search") else {
         return;
     };
     let dimension = reals[0].embedding.values.len();
-    let model_id = reals[0].embedding.model_id.clone();
+    let model_id = &reals[0].embedding.model_id;
     let people: HashSet<&str> = reals.iter().map(|r| r.person.as_str()).collect();
     println!(
         "real embeddings: {} single-face photos of {} people from {FACES_DIR}, {dimension} values, model {model_id}",
         reals.len(),
         people.len()
     );
-    // Each real embedding pulled part of the way towards the real embeddings' mean, so that the
-    // identity noise added to it lands impostor distances where real ones are.
-    let mean: Vec<f32> = (0..dimension)
-        .map(|d| reals.iter().map(|r| r.embedding.values[d]).sum::<f32>() / reals.len() as f32)
-        .collect();
-    let bases: Vec<Vec<f32>> = reals
-        .iter()
-        .map(|r| {
-            r.embedding
-                .values
-                .iter()
-                .zip(&mean)
-                .map(|(x, m)| m + shrink * (x - m))
-                .collect()
-        })
-        .collect();
-    let synth = Synthetic {
-        bases,
-        model_id,
-        identity_sigma,
-    };
+    let synth = Synthetic::from_reals(&reals, shrink, identity_sigma);
     println!(
         "synthetic: identity centre = renormalise(mean + {shrink} * (random real embedding - mean) + N(0, {identity_sigma}^2) per value),"
     );
@@ -166,165 +127,17 @@ struct ChildJob {
 
 /// Runs one size in a child process (this executable again), echoing its report as it comes.
 fn run_in_child(synth: &Synthetic, n: usize) -> Result<SizeResult, String> {
-    let job = serde_json::to_string(&ChildJob {
+    let job = ChildJob {
         n,
         synth: synth.clone(),
-    })
-    .map_err(|e| e.to_string())?;
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .env(CHILD_ENV, job)
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().ok_or("no child stdout")?;
-    let mut result = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| e.to_string())?;
-        match line.strip_prefix(RESULT_PREFIX) {
-            Some(json) => result = Some(serde_json::from_str(json).map_err(|e| e.to_string())?),
-            None => println!("{line}"),
-        }
-    }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    match result {
-        Some(result) if status.success() => Ok(result),
-        _ => Err(format!("the child process ended with {status}")),
-    }
+    };
+    common::run_in_child(CHILD_ENV, RESULT_PREFIX, &job)
 }
 
 fn run_child(job: &str) {
-    let job: ChildJob = serde_json::from_str(job).expect("the parent's job description");
-    let result = run_size(&job.synth, job.n);
-    println!(
-        "{RESULT_PREFIX}{}",
-        serde_json::to_string(&result).expect("serialisable")
-    );
-}
-
-struct RealFace {
-    person: String,
-    embedding: FaceEmbedding,
-}
-
-/// The engine's embeddings of the single-face photos, or `None` (after saying why) to skip.
-fn real_embeddings() -> Option<Vec<RealFace>> {
-    let dir = Path::new(FACES_DIR);
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        println!("SKIPPED: no face photos at {FACES_DIR} (the shared data set is not checked out)");
-        eprintln!("search bench SKIPPED: {FACES_DIR} is absent");
-        return None;
-    };
-    let model_dir = ModelFiles::default_dir();
-    let engine = match FaceEngine::load(&ModelFiles::in_dir(&model_dir)) {
-        Ok(engine) => engine,
-        Err(e) => {
-            println!(
-                "SKIPPED: the models in {} do not load ({e}); run `just setup`",
-                model_dir.display()
-            );
-            eprintln!("search bench SKIPPED: models absent");
-            return None;
-        }
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    let limits = ImageLimits {
-        max_bytes: 64 << 20,
-        ..ImageLimits::default()
-    };
-    let mut reals = Vec::new();
-    for file in files {
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-        if stem.starts_with("multi_") || stem.starts_with("noface_") {
-            continue;
-        }
-        // `obama_2` -> `obama`.
-        let person = match stem.rsplit_once('_') {
-            Some((name, n)) if n.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
-            _ => stem.to_string(),
-        };
-        let analysed = std::fs::read(&file)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                engine
-                    .decode(&bytes, &limits)
-                    .and_then(|image| engine.analyze_largest_face(&image, false))
-                    .map_err(|e| e.to_string())
-            });
-        match analysed {
-            Ok(face) => reals.push(RealFace {
-                person,
-                embedding: face.embedding,
-            }),
-            Err(e) => println!("  (skipped {}: {e})", file.display()),
-        }
-    }
-    if reals.is_empty() {
-        println!("SKIPPED: no face found in the photos of {FACES_DIR}");
-        eprintln!("search bench SKIPPED: no real embeddings");
-        return None;
-    }
-    Some(reals)
-}
-
-/// Synthetic identities derived from real embeddings; identity `i` is the same on every call.
-#[derive(Clone, Serialize, Deserialize)]
-struct Synthetic {
-    /// The real embeddings, pulled towards their mean by `SHRINK`.
-    bases: Vec<Vec<f32>>,
-    model_id: String,
-    identity_sigma: f32,
-}
-
-impl Synthetic {
-    fn dimension(&self) -> usize {
-        self.bases[0].len()
-    }
-
-    /// Identity `i`: its centre and the face of it that is indexed.
-    fn identity(&self, i: usize) -> (Vec<f32>, Vec<f32>) {
-        let mut rng = StdRng::seed_from_u64(SEED ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let base = &self.bases[rng.gen_range(0..self.bases.len())];
-        let centre = nudge(&mut rng, base, self.identity_sigma);
-        let face = nudge(&mut rng, &centre, PHOTO_SIGMA);
-        (centre, face)
-    }
-
-    /// A new photo of identity `i`.
-    fn photo(&self, rng: &mut StdRng, i: usize) -> Vec<f32> {
-        nudge(rng, &self.identity(i).0, PHOTO_SIGMA)
-    }
-
-    fn embedding(&self, values: Vec<f32>) -> FaceEmbedding {
-        FaceEmbedding {
-            model_id: self.model_id.clone(),
-            values,
-        }
-    }
-}
-
-/// `v` moved by Gaussian noise of `sigma` per value, then renormalised.
-fn nudge(rng: &mut StdRng, v: &[f32], sigma: f32) -> Vec<f32> {
-    let mut out: Vec<f32> = v
-        .iter()
-        .map(|x| x + sigma * rng.sample::<f32, _>(StandardNormal))
-        .collect();
-    let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
-    out.iter_mut().for_each(|x| *x /= norm);
-    out
-}
-
-fn distance(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f32>()
-        .sqrt()
+    common::run_child(job, RESULT_PREFIX, |job: ChildJob| {
+        run_size(&job.synth, job.n)
+    });
 }
 
 fn print_distributions(reals: &[RealFace], synth: &Synthetic) {
@@ -604,29 +417,4 @@ fn print_summary(rows: &[SizeResult]) {
             thousands(TARGET_FACES)
         ),
     }
-}
-
-/// This process's resident set size, from /proc/self/status (Linux only).
-fn rss_kib() -> Option<i64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "n/a".into())
-}
-
-/// `1000000` -> `1,000,000`.
-fn thousands(n: usize) -> String {
-    let digits: Vec<char> = n.to_string().chars().collect();
-    let groups: Vec<String> = digits
-        .rchunks(3)
-        .rev()
-        .map(|g| g.iter().collect())
-        .collect();
-    groups.join(",")
 }
