@@ -54,13 +54,11 @@ fn form_value(value: &Value, vars: &HashMap<String, String>) -> Option<String> {
             let path = shared_data().join(spec["file"].as_str().unwrap());
             common::read_or_skip(&path).map(|bytes| base64_of(&bytes))
         }
-        Value::Object(spec) if spec.contains_key("zero_bytes") => {
-            Some(base64_of(&vec![
+        Value::Object(spec) if spec.contains_key("zero_bytes") => Some(base64_of(&vec![
                 0u8;
                 spec["zero_bytes"].as_u64().unwrap()
                     as usize
-            ]))
-        }
+            ])),
         other => panic!("unknown form value {other}"),
     }
 }

@@ -10,7 +10,9 @@ use tracing_actix_web::RequestId;
 
 use crate::crypto::ImageCipher;
 use crate::error::{StatelessError, SUCCESS_CODE};
-use crate::wire::{self as fields, AbnormalResponse, VerificationResponse, FIRST_IMAGE, SECOND_IMAGE};
+use crate::wire::{
+    self as fields, AbnormalResponse, VerificationResponse, FIRST_IMAGE, SECOND_IMAGE,
+};
 
 /// The route's full path, as the vendor's clients call it (`001:L11-15`, Java sample `001:L252`).
 pub const ROUTE: &str = "/identity/image_verification/stateless";
