@@ -56,6 +56,9 @@ pub enum StoreCommand {
         #[arg(long = "map", value_name = "FROM=TO")]
         mappings: Vec<store::transfer::NamespaceMapping>,
     },
+    /// Rewrite the store compactly: sled keeps the space of deleted records, so after many deletes
+    /// the live records are copied into a fresh store that replaces the old one.
+    Compact,
     /// Embed again, with the configured model, every face another model embedded, from its stored
     /// original image (needed after a model change; `serve` refuses to mix models).
     Reembed,

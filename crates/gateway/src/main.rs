@@ -76,6 +76,7 @@ fn main() -> ExitCode {
                 StoreCommand::Import { input, mappings } => {
                     storage::import(&config, &input, &mappings).map(|()| true)
                 }
+                StoreCommand::Compact => storage::compact(&config).map(|()| true),
                 StoreCommand::Reembed => storage::reembed_all(&config),
             };
             match result {

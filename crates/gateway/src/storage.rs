@@ -18,10 +18,40 @@ pub fn store_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("store")
 }
 
+/// Where `store compact` builds the compact copy, and where the old store waits while the two are
+/// swapped.
+fn compact_dirs(data_dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        data_dir.join("store.compacting"),
+        data_dir.join("store.before-compact"),
+    )
+}
+
+/// Finishes or undoes a `store compact` a crash interrupted: the old store is put back unless the
+/// swap was complete.
+fn recover_interrupted_compaction(data_dir: &Path) -> anyhow::Result<()> {
+    let dir = store_dir(data_dir);
+    let (copy, old) = compact_dirs(data_dir);
+    if old.exists() {
+        if dir.exists() {
+            // The swap finished; only the old copy's removal was interrupted.
+            std::fs::remove_dir_all(&old)?;
+        } else {
+            std::fs::rename(&old, &dir)?;
+        }
+    }
+    if copy.exists() {
+        std::fs::remove_dir_all(&copy)?;
+    }
+    Ok(())
+}
+
 /// Opens (creating) the store; a newer schema, a lock held by a running gateway and corruption are
 /// reported in one line naming the directory.
 pub fn open(config: &Config, durability: Option<Durability>) -> anyhow::Result<Arc<SledStore>> {
     let dir = store_dir(&config.data_dir);
+    recover_interrupted_compaction(&config.data_dir)
+        .context("cannot recover from an interrupted `store compact`")?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the store directory {}", dir.display()))?;
     let options = SledOptions {
@@ -129,4 +159,46 @@ pub fn reembed_all(config: &Config) -> anyhow::Result<bool> {
         eprintln!("  {face}: {reason}");
     }
     Ok(report.failed.is_empty())
+}
+
+/// `store compact`: sled never gives back the space of deleted records (docs/benchmarks.md), so the
+/// live records are copied, 1000 per transaction, into a fresh store that then replaces the old
+/// one. The copy goes through the export format (media bytes included) in a temporary file.
+pub fn compact(config: &Config) -> anyhow::Result<()> {
+    let (copy_dir, old_dir) = compact_dirs(&config.data_dir);
+    let before = {
+        let store = open(config, None)?;
+        let before = store.size_on_disk()?;
+        let mut dump = tempfile::tempfile_in(&config.data_dir)?;
+        {
+            let mut out = BufWriter::new(&mut dump);
+            transfer::export(store.as_ref(), MediaContent::Bytes, &mut out)?;
+            out.flush()?;
+        }
+        use std::io::Seek as _;
+        dump.rewind()?;
+        let copy = SledStore::open(
+            &copy_dir,
+            &SledOptions {
+                durability: Durability::Buffered,
+                ..SledOptions::default()
+            },
+        )?;
+        transfer::import(&copy, &mut BufReader::new(dump), &[])?;
+        store::Store::flush(&copy)?;
+        before
+    };
+    // Both stores are closed here (sled lets go of its lock a moment after the last handle).
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let dir = store_dir(&config.data_dir);
+    std::fs::rename(&dir, &old_dir).context("cannot move the old store aside")?;
+    std::fs::rename(&copy_dir, &dir).context("cannot move the compact store in place")?;
+    std::fs::remove_dir_all(&old_dir).context("cannot remove the old store")?;
+    let after = open(config, None)?.size_on_disk()?;
+    eprintln!(
+        "store compacted: {:.1} MiB -> {:.1} MiB",
+        before as f64 / 1048576.0,
+        after as f64 / 1048576.0
+    );
+    Ok(())
 }
