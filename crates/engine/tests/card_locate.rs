@@ -135,6 +135,30 @@ fn specimens_pasted_into_photos_are_located_at_their_corners() {
     }
 }
 
+/// The real photo of the French card in its plastic sleeve: its outline (blue top band included)
+/// at the corners measured by eye.
+#[test]
+fn french_card_in_its_sleeve_is_located_at_its_measured_corners() {
+    let Some(photo) = testdata::read_rgb("documents/id_cards/mrzdetection_id1.jpg") else {
+        return;
+    };
+    let quads = locate_cards(&photo);
+    let best = quads.first().expect("the card is located");
+    let error = corner_error(best, &MRZDETECTION_ID1_CARD);
+    println!(
+        "mrzdetection_id1.jpg: {:?} confidence {:.2}, corner error {:.2}% of the diagonal",
+        best.kind,
+        best.confidence,
+        error * 100.0
+    );
+    assert!(
+        error < 0.01,
+        "corners off by {:.1}%: {:?}",
+        error * 100.0,
+        best.corners
+    );
+}
+
 /// Photos of people, a cat, a cup and a rocket: no card. Left out: `multi_facenet_multiface.jpg`,
 /// where a window pane behind the group is a clean dark rectangle of a card's shape (aspect 1.4)
 /// and is reported, as any such rectangle would be.
@@ -258,4 +282,92 @@ fn real_document_images_measured() {
         total_ms / files.len() as f64
     );
     assert!(missed.is_empty(), "outlines not located: {missed:?}");
+}
+
+/// The MyKad specimen held in twelve real photos at twenty poses each (five places; four sizes,
+/// turns and tilts), as [`testdata::hand_held_card`] composes them (blur, JPEG), located within
+/// 2% of the card's diagonal. A measurement for tuning, slow in debug builds:
+/// `cargo test --release -p ekyc-engine --test card_locate -- --ignored --nocapture`.
+/// Measured: 206 of 232. Most misses are cards under 2% of the frame (not looked for: the small
+/// cards in the tall full-length photo), and cards with a side along a parallel edge of the
+/// background (a white strap beside a pale card edge), whose outline takes the strip in.
+#[test]
+#[ignore = "a measurement over 232 composites; run with --release --ignored"]
+fn pose_sweep() {
+    let Some(template) = testdata::read_rgb(testdata::MYKAD_TEMPLATE) else {
+        return;
+    };
+    let card = testdata::mykad_card(&template);
+    let portrait = testdata::specimen_portrait(&card);
+    let scenes = [
+        "obama_1.jpg",
+        "biden_1.jpg",
+        "kit_harington_1.jpg",
+        "alex_lacamoire_1.jpg",
+        "rose_leslie_2.jpg",
+        "paul_rudd_1.jpg",
+        "multi_two_people.jpg",
+        "eileen_collins_1.png",
+        "lin_manuel_miranda_1.png",
+        "noface_coffee.png",
+        "kate_siegel_1.jpg",
+        "shea_whigham_1.jpg",
+    ];
+    let places = [
+        (0.3, 0.75),
+        (0.7, 0.75),
+        (0.5, 0.8),
+        (0.25, 0.55),
+        (0.75, 0.55),
+    ];
+    let shapes = [
+        (0.3, -8.0, (0.04, 0.03)),
+        (0.4, 5.0, (-0.05, 0.02)),
+        (0.22, 12.0, (0.0, -0.05)),
+        (0.35, -2.0, (0.06, -0.04)),
+    ];
+    let (mut located, mut total, mut ms) = (0, 0, 0.0);
+    for name in scenes {
+        let Some(scene) = testdata::read_rgb(&format!("faces/{name}")) else {
+            return;
+        };
+        let mut row = String::new();
+        for (k, &center) in places.iter().enumerate() {
+            for (width, turn, tilt) in shapes {
+                let options = testdata::HandHeldCard {
+                    pose: pose(center, width, turn + k as f32, tilt, ID1_CORNER_RADIUS),
+                    ..testdata::HandHeldCard::default()
+                };
+                let (photo, placement) =
+                    testdata::hand_held_card(&scene, &card, &portrait, &options);
+                let truth = placement.corners;
+                let (w, h) = (photo.width() as f32, photo.height() as f32);
+                if truth
+                    .iter()
+                    .any(|&(x, y)| x < 2.0 || y < 2.0 || x > w - 2.0 || y > h - 2.0)
+                {
+                    continue;
+                }
+                let start = Instant::now();
+                let quads = locate_cards(&photo);
+                ms += start.elapsed().as_secs_f64() * 1e3;
+                total += 1;
+                match quads.first().map(|q| corner_error(q, &truth)) {
+                    Some(e) if e < 0.02 => {
+                        located += 1;
+                        row.push('.');
+                    }
+                    Some(_) => row.push('x'),
+                    None => row.push('-'),
+                }
+            }
+        }
+        println!("{name:<28} {row}");
+    }
+    println!(
+        "{located} of {total} located within 2% ({:.1} ms per photo); '.' located, 'x' wrong \
+         outline, '-' none",
+        ms / total as f64
+    );
+    assert!(located * 100 >= total * 85, "{located} of {total}");
 }

@@ -174,3 +174,21 @@ fn fit_side(field: &EdgeField, a: Point, b: Point, radius: f32) -> Option<Line> 
     }
     Some(line)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_fit_and_intersection() {
+        let horizontal: Vec<Point> = (0..10).map(|i| Point::new(i as f32, 5.0)).collect();
+        let vertical: Vec<Point> = (0..10).map(|i| Point::new(3.0, i as f32)).collect();
+        let (h, v) = (
+            Line::fit(&horizontal).unwrap(),
+            Line::fit(&vertical).unwrap(),
+        );
+        assert!(h.intersect(&v).unwrap().distance(Point::new(3.0, 5.0)) < 1e-4);
+        assert!((h.distance(Point::new(7.0, 8.0)).abs() - 3.0).abs() < 1e-4);
+        assert!(h.intersect(&h).is_none(), "parallel lines do not meet");
+    }
+}

@@ -13,6 +13,8 @@
 //!
 //! Everything is deterministic: no sampling, ties broken by position.
 
+use std::borrow::Cow;
+
 use image::{imageops, GrayImage, Luma, RgbImage};
 
 use super::candidates::candidate_quads;
@@ -31,9 +33,10 @@ const WORK_LONG_SIDE: u32 = 640;
 /// A document smaller than this share of the frame is not worth reading.
 const MIN_AREA_FRACTION: f32 = 0.02;
 
-/// Finds ID-1 cards and ID-3 passport pages in a photo, best first. Empty when none is found: a
-/// scan cropped to the document's own edges shows no outline to find, and a caller may then take
-/// the whole frame as the document.
+/// Finds ID-1 cards and ID-3 passport pages in a photo: most confident first, except that a quad
+/// lying inside another (a photo box printed on a card) comes after it. Empty when none is found:
+/// a scan cropped to the document's own edges shows no outline to find, and a caller may then
+/// take the whole frame as the document. Deterministic; about 50 ms for a photo on one core.
 pub fn locate_cards(image: &RgbImage) -> Vec<CardQuad> {
     let (width, height) = image.dimensions();
     if width < 32 || height < 32 {
@@ -45,11 +48,11 @@ pub fn locate_cards(image: &RgbImage) -> Vec<CardQuad> {
         ((height as f32 * shrink).round() as u32).max(1),
     );
     let small = if (work_w, work_h) == (width, height) {
-        image.clone()
+        Cow::Borrowed(image)
     } else {
-        imageops::thumbnail(image, work_w, work_h)
+        Cow::Owned(imageops::thumbnail(image, work_w, work_h))
     };
-    let gray = imageops::grayscale(&small);
+    let gray = imageops::grayscale(small.as_ref());
     // A card and its background can share a grey level and differ in colour (a cyan card on a
     // white shirt): the spread between the largest and smallest channel tells them apart.
     let chroma = GrayImage::from_fn(work_w, work_h, |x, y| {
@@ -139,7 +142,7 @@ fn judge(field: &EdgeField, corners: &[Point; 4], frame_area: f32) -> Option<(f3
     // crosses the quad; past one end only is common (a passport page's edge runs on across the
     // open booklet, a card's edge may line up with a lapel).
     let crossing: f32 = sides.iter().map(|s| s.crossing).sum();
-    let crossing_factor = (1.0 - 0.6 * (crossing - 0.3).max(0.0)).clamp(0.0, 1.0);
+    let crossing_factor = (1.0 - 0.6 * (crossing - 0.6).max(0.0)).clamp(0.0, 1.0);
     let confidence =
         (0.5 * min_support + 0.5 * mean_support) * angle_factor * aspect_factor * crossing_factor;
     (confidence >= MIN_CONFIDENCE).then(|| (confidence, CardKind::nearest(aspect)))
@@ -156,11 +159,13 @@ fn taper(v: f32, min: f32, lo: f32, hi: f32, max: f32) -> f32 {
     }
 }
 
-/// Keeps the best of near-identical outlines (the inner and outer border of one edge, the two
-/// Canny passes), then resolves frames: a quad inside another of similar size is a printed border or
-/// the card's own outline seen twice, and the outer one is the document unless it is weaker.
-/// A smaller quad inside a bigger one (a photo box on a card, a data page in an open passport) is
-/// kept, after it.
+/// Keeps the best of near-identical outlines (the inner and outer border of one edge, found by
+/// several generators), then resolves frames: a quad inside another of similar size is a printed
+/// border or the card's own outline seen twice, and the outer one is the document unless it scores
+/// lower by more than 5%. A tighter margin loses the blue top band of the French card in
+/// `documents/id_cards/mrzdetection_id1.jpg`; a looser one takes in strips of background beside
+/// pale card edges in the pose sweep of `tests/card_locate.rs`. A smaller quad inside a bigger one
+/// (a photo box on a card, a data page in an open passport) is kept, after it.
 fn suppress_duplicates(mut quads: Vec<CardQuad>) -> Vec<CardQuad> {
     quads.sort_by(|a, b| {
         b.confidence
@@ -194,7 +199,7 @@ fn suppress_duplicates(mut quads: Vec<CardQuad>) -> Vec<CardQuad> {
             if inter < 0.9 * inner.area() || inner.area() < 0.5 * outer.area() {
                 continue;
             }
-            if outer.confidence >= 0.9 * inner.confidence {
+            if outer.confidence >= 0.95 * inner.confidence {
                 dropped[i] = true;
             } else {
                 dropped[j] = true;

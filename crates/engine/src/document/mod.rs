@@ -5,12 +5,18 @@
 //! (125 x 88 mm) as [`CardQuad`]s: four corners in image pixels, a confidence and the size class.
 //! Routes that compare "the face on the card" with "the face holding it" split faces with
 //! [`CardQuad::contains`]; document OCR rectifies the quad to a flat card.
+//!
+//! It is geometry, not recognition: any clean rectangle of a card's shape is reported (a window
+//! pane, the photo box printed on a document), and a card shows only if all four sides do, at
+//! least in part, and it covers 2% of the frame. A scan cropped to the document has no outline to
+//! find.
 
 mod candidates;
 mod evidence;
 mod field;
 mod fit;
 mod locate;
+mod sides;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +24,8 @@ use crate::geometry::{BoundingBox, Point};
 
 pub use locate::locate_cards;
 
-/// The ISO/IEC 7810 size class of a located document, told apart by its aspect ratio.
+/// The ISO/IEC 7810 size class of a located document, told apart by its aspect ratio. ID-2
+/// documents (105 x 74 mm, aspect 1.419, e.g. the older French identity card) come out as `Id3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CardKind {
     /// 85.60 x 53.98 mm: ID cards, driving licences, residence permits (aspect 1.586).
