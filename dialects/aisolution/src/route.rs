@@ -94,27 +94,27 @@ async fn facecompare(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::FaceCompare;
-    let (client, params) = match service.accept(&request, payload).await {
-        Ok(accepted) => accepted,
-        Err(error) => return respond(route, None, Err(error)),
-    };
-    let result = async {
-        let first = service.image(&params, "img1")?;
-        let second = service.image(&params, "img2")?;
-        let command = CompareFaces {
-            first,
-            second,
-            auto_rotate: false,
-            check_quality: false,
-            limits: service.image_limits,
-        };
-        let verifier = service.verifier.clone();
-        let comparison = blocking(move || verifier.compare(&command)).await??;
-        Ok(service.similarity(comparison.score))
-    }
-    .await;
-    respond(route, Some(&client), result)
+    handle(
+        Route::FaceCompare,
+        request,
+        payload,
+        service,
+        |service, _client, params| async move {
+            let first = service.image(&params, "img1")?;
+            let second = service.image(&params, "img2")?;
+            let command = CompareFaces {
+                first,
+                second,
+                auto_rotate: false,
+                check_quality: false,
+                limits: service.image_limits,
+            };
+            let verifier = service.verifier.clone();
+            let comparison = blocking(move || verifier.compare(&command)).await??;
+            Ok(service.similarity(comparison.score))
+        },
+    )
+    .await
 }
 
 /// AI-2 (`003:L121-210`).
@@ -123,27 +123,27 @@ async fn idholding(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::IdHolding;
-    let (client, params) = match service.accept(&request, payload).await {
-        Ok(accepted) => accepted,
-        Err(error) => return respond(route, None, Err(error)),
-    };
-    let result = async {
-        let command = CompareHeldCard {
-            image: service.image(&params, "img")?,
-            limits: service.image_limits,
-        };
-        let verifier = service.verifier.clone();
-        let held = blocking(move || verifier.compare_held_card(&command)).await??;
-        tracing::info!(
-            faces = held.faces,
-            card_found = held.card.is_some(),
-            "held card compared"
-        );
-        Ok(service.similarity(held.comparison.score))
-    }
-    .await;
-    respond(route, Some(&client), result)
+    handle(
+        Route::IdHolding,
+        request,
+        payload,
+        service,
+        |service, _client, params| async move {
+            let command = CompareHeldCard {
+                image: service.image(&params, "img")?,
+                limits: service.image_limits,
+            };
+            let verifier = service.verifier.clone();
+            let held = blocking(move || verifier.compare_held_card(&command)).await??;
+            tracing::info!(
+                faces = held.faces,
+                card_found = held.card.is_some(),
+                "held card compared"
+            );
+            Ok(service.similarity(held.comparison.score))
+        },
+    )
+    .await
 }
 
 /// AI-3 (`003:L217-288`): merge into the matching person or start a new one (A10).
@@ -152,30 +152,30 @@ async fn addface(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::AddFace;
-    let (client, params) = match service.accept(&request, payload).await {
-        Ok(accepted) => accepted,
-        Err(error) => return respond(route, None, Err(error)),
-    };
-    let result = async {
-        let image = service.image(&params, "img")?;
-        let gallery = service.gallery.clone();
-        let namespace = client.namespace();
-        let merge_at = CalibratedScore(service.thresholds.same_person);
-        let limits = service.image_limits;
-        let enrolled = blocking(move || {
-            let face = gallery.analyze(&image, &limits)?;
-            gallery.enrol_merging(&namespace, &image, &face, merge_at)
-        })
-        .await??;
-        Ok(json!(AddedFace {
-            group_id: client.group_id.clone(),
-            person_id: enrolled.person_id.to_string(),
-            person_count: enrolled.person_count,
-        }))
-    }
-    .await;
-    respond(route, Some(&client), result)
+    handle(
+        Route::AddFace,
+        request,
+        payload,
+        service,
+        |service, client, params| async move {
+            let image = service.image(&params, "img")?;
+            let gallery = service.gallery.clone();
+            let namespace = client.namespace();
+            let merge_at = CalibratedScore(service.thresholds.same_person);
+            let limits = service.image_limits;
+            let enrolled = blocking(move || {
+                let face = gallery.analyze(&image, &limits)?;
+                gallery.enrol_merging(&namespace, &image, &face, merge_at)
+            })
+            .await??;
+            Ok(json!(AddedFace {
+                group_id: client.group_id.clone(),
+                person_id: enrolled.person_id.to_string(),
+                person_count: enrolled.person_count,
+            }))
+        },
+    )
+    .await
 }
 
 /// AI-4 (`003:L292-361`): persons above the NOT SURE floor, best first (A13).
@@ -184,35 +184,35 @@ async fn searchface(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::SearchFace;
-    let (client, params) = match service.accept(&request, payload).await {
-        Ok(accepted) => accepted,
-        Err(error) => return respond(route, None, Err(error)),
-    };
-    let result = async {
-        let image = service.image(&params, "img")?;
-        let gallery = service.gallery.clone();
-        let namespace = client.namespace();
-        let floor = CalibratedScore(service.thresholds.not_sure);
-        let (limits, limit) = (service.image_limits, service.search_limit);
-        // The documented `FAIL` ("not pass living recognition") needs a passive liveness check,
-        // which the engine does not have yet: the gate is not active (docs/compatibility.md).
-        let found = blocking(move || {
-            let face = gallery.analyze(&image, &limits)?;
-            gallery.search_persons(&namespace, &face.embedding, floor, limit)
-        })
-        .await??;
-        let persons: Vec<FoundPerson> = found
-            .into_iter()
-            .map(|person| FoundPerson {
-                confidence: (person.score.value() * 100.0).round() as u32,
-                person_id: person.person_id.to_string(),
+    handle(
+        Route::SearchFace,
+        request,
+        payload,
+        service,
+        |service, client, params| async move {
+            let image = service.image(&params, "img")?;
+            let gallery = service.gallery.clone();
+            let namespace = client.namespace();
+            let floor = CalibratedScore(service.thresholds.not_sure);
+            let (limits, limit) = (service.image_limits, service.search_limit);
+            // The documented `FAIL` ("not pass living recognition") needs a passive liveness check,
+            // which the engine does not have yet: the gate is not active (docs/compatibility.md).
+            let found = blocking(move || {
+                let face = gallery.analyze(&image, &limits)?;
+                gallery.search_persons(&namespace, &face.embedding, floor, limit)
             })
-            .collect();
-        Ok(json!(persons))
-    }
-    .await;
-    respond(route, Some(&client), result)
+            .await??;
+            let persons: Vec<FoundPerson> = found
+                .into_iter()
+                .map(|person| FoundPerson {
+                    confidence: (person.score.value() * 100.0).round() as u32,
+                    person_id: person.person_id.to_string(),
+                })
+                .collect();
+            Ok(json!(persons))
+        },
+    )
+    .await
 }
 
 /// AI-5 (`003:L363-423`): the person and all its faces.
@@ -221,24 +221,24 @@ async fn delface(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::DelFace;
-    let (client, params) = match service.accept(&request, payload).await {
-        Ok(accepted) => accepted,
-        Err(error) => return respond(route, None, Err(error)),
-    };
-    let result = async {
-        let person_id = PersonId::new(params.required("person_id")?.trim());
-        let gallery = service.gallery.clone();
-        let namespace = client.namespace();
-        let deleted = blocking(move || gallery.delete_person(&namespace, &person_id)).await??;
-        if deleted {
-            Ok(Value::Null)
-        } else {
-            Err(AisolutionError::PersonNotFound)
-        }
-    }
-    .await;
-    respond(route, Some(&client), result)
+    handle(
+        Route::DelFace,
+        request,
+        payload,
+        service,
+        |service, client, params| async move {
+            let person_id = PersonId::new(params.required("person_id")?.trim());
+            let gallery = service.gallery.clone();
+            let namespace = client.namespace();
+            let deleted = blocking(move || gallery.delete_person(&namespace, &person_id)).await??;
+            if deleted {
+                Ok(Value::Null)
+            } else {
+                Err(AisolutionError::PersonNotFound)
+            }
+        },
+    )
+    .await
 }
 
 /// AI-6 (`003:L426-521`).
@@ -247,24 +247,45 @@ async fn gliswadetail(
     payload: web::Payload,
     service: Data<AisolutionService>,
 ) -> HttpResponse {
-    let route = Route::WhatsAppDetail;
+    handle(
+        Route::WhatsAppDetail,
+        request,
+        payload,
+        service,
+        |service, client, params| async move {
+            let lookup = LookupRequest {
+                number: params.required("number")?.to_owned(),
+                country: params.optional("country")?.map(str::to_owned),
+                callback: params.optional("callback")?.map(str::to_owned),
+                service_status: params
+                    .optional("servstatus")?
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("y")),
+            };
+            let answer = service.lookups.lookup(&client.tenant(), lookup).await?;
+            Ok(crate::whatsapp::message(&answer))
+        },
+    )
+    .await
+}
+
+/// Every route's frame: the token's client and the body's parameters, then `work`, then the
+/// envelope (errors through the one table, with the client's group where a reply shows it).
+async fn handle<Work, Reply>(
+    route: Route,
+    request: HttpRequest,
+    payload: web::Payload,
+    service: Data<AisolutionService>,
+    work: Work,
+) -> HttpResponse
+where
+    Work: FnOnce(Data<AisolutionService>, Client, Params) -> Reply,
+    Reply: std::future::Future<Output = Result<Value, AisolutionError>>,
+{
     let (client, params) = match service.accept(&request, payload).await {
         Ok(accepted) => accepted,
         Err(error) => return respond(route, None, Err(error)),
     };
-    let result = async {
-        let lookup = LookupRequest {
-            number: params.required("number")?.to_owned(),
-            country: params.optional("country")?.map(str::to_owned),
-            callback: params.optional("callback")?.map(str::to_owned),
-            service_status: params
-                .optional("servstatus")?
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("y")),
-        };
-        let answer = service.lookups.lookup(&client.tenant(), lookup).await?;
-        Ok(crate::whatsapp::message(&answer))
-    }
-    .await;
+    let result = work(service, client.clone(), params).await;
     respond(route, Some(&client), result)
 }
 
