@@ -141,3 +141,66 @@ fn quality_problem(quality: &FaceQuality) -> Option<QualityProblem> {
         None
     }
 }
+
+/// Every face of one image, analysed (S1 -> E1 for routes that report each face: TV-05, TV-13,
+/// TV-17), largest first, with the size of the image the boxes refer to.
+#[derive(Debug, Clone)]
+pub struct ImageFaces {
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<AnalyzedFace>,
+}
+
+impl FaceVerifier {
+    /// Decodes the image and analyses every face in it (none is not an error here: the caller
+    /// decides what an image without faces means). CPU-bound: call from a blocking pool.
+    pub fn faces_in(&self, bytes: &[u8], limits: &ImageLimits) -> Result<ImageFaces, EngineError> {
+        let image = self.engine.decode(bytes, limits)?;
+        let faces = self.engine.analyze_all_faces(&image, false)?;
+        Ok(ImageFaces {
+            width: image.width(),
+            height: image.height(),
+            faces,
+        })
+    }
+
+    /// The calibrated score of two embeddings of this verifier's model.
+    pub fn score_embeddings(
+        &self,
+        first: &engine::FaceEmbedding,
+        second: &engine::FaceEmbedding,
+    ) -> CalibratedScore {
+        self.calibration.score(first.distance(second))
+    }
+
+    /// The region of `bytes` inside `bbox` (grown by a quarter on each side, clamped to the image),
+    /// as a JPEG: what a client downloads as "the face image" of a face id.
+    pub fn face_crop_jpeg(
+        &self,
+        bytes: &[u8],
+        bbox: &engine::BoundingBox,
+        limits: &ImageLimits,
+    ) -> Result<Vec<u8>, EngineError> {
+        let image = self.engine.decode(bytes, limits)?;
+        let (width, height) = (image.width() as f32, image.height() as f32);
+        let margin_x = bbox.width * 0.25;
+        let margin_y = bbox.height * 0.25;
+        let left = (bbox.left - margin_x).clamp(0.0, width - 1.0);
+        let top = (bbox.top - margin_y).clamp(0.0, height - 1.0);
+        let right = (bbox.right() + margin_x).clamp(left + 1.0, width);
+        let bottom = (bbox.bottom() + margin_y).clamp(top + 1.0, height);
+        let crop = image::imageops::crop_imm(
+            &image.rgb,
+            left as u32,
+            top as u32,
+            (right - left).max(1.0) as u32,
+            (bottom - top).max(1.0) as u32,
+        )
+        .to_image();
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(crop)
+            .write_to(&mut out, image::ImageFormat::Jpeg)
+            .map_err(|err| EngineError::Model(format!("cannot encode the face crop: {err}")))?;
+        Ok(out.into_inner())
+    }
+}

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod gallery;
 pub mod held_card;
 pub mod messaging;
+pub mod records;
 pub mod score;
 pub mod search;
 

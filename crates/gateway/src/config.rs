@@ -46,6 +46,118 @@ pub struct Config {
     pub stateless: StatelessConfig,
     /// The `aisolution` dialect (`POST /v1/<route>?token=...`, spec section 5).
     pub aisolution: AisolutionConfig,
+    /// The `trustvision` dialect (HMAC-signed `/api/v1/...`, spec section 4).
+    pub trustvision: TrustVisionConfig,
+}
+
+/// Settings of the `trustvision` dialect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustVisionConfig {
+    /// Serve it at all (under `/api` on the shared listener). Default true. Env
+    /// `EKYC_TRUSTVISION_ENABLED`.
+    pub enabled: bool,
+    /// The long-term key pairs, each `access_key_id:secret`; each pair is its own client. No
+    /// default: with none, every call answers 401 `access_denied_exception`. Never logged. Env
+    /// `EKYC_TRUSTVISION_KEYS` (comma-separated, read verbatim).
+    pub keys: TokenList,
+    /// Access key ids whose responses are encrypted (`data` as the hex string the vendor's client
+    /// decrypts). Default none. Env `EKYC_TRUSTVISION_ENCRYPTED_KEYS` (comma-separated).
+    pub encrypted_keys: TokenList,
+    /// `matched` / `unsure` score thresholds of each compare `type` profile.
+    pub profiles: TrustVisionProfiles,
+    /// Largest image or file, decoded, in bytes ("15MB"). Default 15 MiB. Env
+    /// `EKYC_TRUSTVISION_MAX_IMAGE_BYTES`.
+    pub max_image_bytes: usize,
+    /// Largest JSON body in bytes (inline base64 images). Default 48 MiB. Env
+    /// `EKYC_TRUSTVISION_MAX_BODY_BYTES`.
+    pub max_body_bytes: usize,
+    /// Past this many milliseconds a request answers 408 `request_timeout_exception`. Default
+    /// 60000. Env `EKYC_TRUSTVISION_REQUEST_TIMEOUT_MS`.
+    pub request_timeout_ms: u64,
+    /// Requests per minute per long-term key before 429 `rate_limit_exception`; 0 = no limit
+    /// (default). Env `EKYC_TRUSTVISION_RATE_LIMIT_PER_MINUTE`.
+    pub rate_limit_per_minute: u32,
+    /// Collection used when a request names none. Default `default`. Env
+    /// `EKYC_TRUSTVISION_DEFAULT_COLLECTION`.
+    pub default_collection: String,
+    /// The collection name whose faces, across every local client, are alert_faces' suspects.
+    /// Default `suspects`. Env `EKYC_TRUSTVISION_SUSPECT_COLLECTION`.
+    pub suspect_collection: String,
+    /// Lifetime of a temporary credential when the request gives none. Default 900. Env
+    /// `EKYC_TRUSTVISION_TEMPORARY_CREDENTIAL_DEFAULT_SECS`.
+    pub temporary_credential_default_secs: u64,
+    /// Longest lifetime a temporary credential may ask for. Default 86400. Env
+    /// `EKYC_TRUSTVISION_TEMPORARY_CREDENTIAL_MAX_SECS`.
+    pub temporary_credential_max_secs: u64,
+    /// `country` in client settings. Default `vn`. Env `EKYC_TRUSTVISION_COUNTRY`.
+    pub country: String,
+    /// Whether clients may delete their uploads (else 405 `not_allow_delete_exception`). Default
+    /// true. Env `EKYC_TRUSTVISION_ALLOW_DELETE_FILES`.
+    pub allow_delete_files: bool,
+}
+
+/// Thresholds of the three compare profiles (TV-05 `type` 1, 2, 3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustVisionProfiles {
+    /// `type: 1`. Env `EKYC_TRUSTVISION_ID_VS_ID_MATCHED` / `_UNSURE`.
+    pub id_vs_id: TrustVisionThresholds,
+    /// `type: 2`, and compares without a `type`. Env `EKYC_TRUSTVISION_ID_VS_SELFIE_MATCHED` /
+    /// `_UNSURE`.
+    pub id_vs_selfie: TrustVisionThresholds,
+    /// `type: 3`; also alert_faces' match threshold. Env
+    /// `EKYC_TRUSTVISION_SELFIE_VS_SELFIE_MATCHED` / `_UNSURE`.
+    pub selfie_vs_selfie: TrustVisionThresholds,
+}
+
+/// Scores (0-1): at or above `matched` a pair is `matched`, at or above `unsure` `unsure`, else
+/// `unmatched`. Defaults 0.7 and 0.6 (the vendor's examples: 0.738 matched, 0.5098 unmatched).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustVisionThresholds {
+    pub matched: f32,
+    pub unsure: f32,
+}
+
+impl Default for TrustVisionThresholds {
+    fn default() -> Self {
+        Self {
+            matched: 0.7,
+            unsure: 0.6,
+        }
+    }
+}
+
+impl Default for TrustVisionProfiles {
+    fn default() -> Self {
+        Self {
+            id_vs_id: TrustVisionThresholds::default(),
+            id_vs_selfie: TrustVisionThresholds::default(),
+            selfie_vs_selfie: TrustVisionThresholds::default(),
+        }
+    }
+}
+
+impl Default for TrustVisionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            keys: TokenList::default(),
+            encrypted_keys: TokenList::default(),
+            profiles: TrustVisionProfiles::default(),
+            max_image_bytes: 15 * 1024 * 1024,
+            max_body_bytes: 48 * 1024 * 1024,
+            request_timeout_ms: 60_000,
+            rate_limit_per_minute: 0,
+            default_collection: "default".to_owned(),
+            suspect_collection: "suspects".to_owned(),
+            temporary_credential_default_secs: 900,
+            temporary_credential_max_secs: 86_400,
+            country: "vn".to_owned(),
+            allow_delete_files: true,
+        }
+    }
 }
 
 /// Settings of the store.
@@ -254,6 +366,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             stateless: StatelessConfig::default(),
             aisolution: AisolutionConfig::default(),
+            trustvision: TrustVisionConfig::default(),
         }
     }
 }
@@ -419,6 +532,68 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "EKYC_AISOLUTION_WHATSAPP_RESULT_TTL_SECS",
         "aisolution.whatsapp.lookup.result_ttl_secs",
     ),
+    ("EKYC_TRUSTVISION_ENABLED", "trustvision.enabled"),
+    (
+        "EKYC_TRUSTVISION_ID_VS_ID_MATCHED",
+        "trustvision.profiles.id_vs_id.matched",
+    ),
+    (
+        "EKYC_TRUSTVISION_ID_VS_ID_UNSURE",
+        "trustvision.profiles.id_vs_id.unsure",
+    ),
+    (
+        "EKYC_TRUSTVISION_ID_VS_SELFIE_MATCHED",
+        "trustvision.profiles.id_vs_selfie.matched",
+    ),
+    (
+        "EKYC_TRUSTVISION_ID_VS_SELFIE_UNSURE",
+        "trustvision.profiles.id_vs_selfie.unsure",
+    ),
+    (
+        "EKYC_TRUSTVISION_SELFIE_VS_SELFIE_MATCHED",
+        "trustvision.profiles.selfie_vs_selfie.matched",
+    ),
+    (
+        "EKYC_TRUSTVISION_SELFIE_VS_SELFIE_UNSURE",
+        "trustvision.profiles.selfie_vs_selfie.unsure",
+    ),
+    (
+        "EKYC_TRUSTVISION_MAX_IMAGE_BYTES",
+        "trustvision.max_image_bytes",
+    ),
+    (
+        "EKYC_TRUSTVISION_MAX_BODY_BYTES",
+        "trustvision.max_body_bytes",
+    ),
+    (
+        "EKYC_TRUSTVISION_REQUEST_TIMEOUT_MS",
+        "trustvision.request_timeout_ms",
+    ),
+    (
+        "EKYC_TRUSTVISION_RATE_LIMIT_PER_MINUTE",
+        "trustvision.rate_limit_per_minute",
+    ),
+    (
+        "EKYC_TRUSTVISION_DEFAULT_COLLECTION",
+        "trustvision.default_collection",
+    ),
+    (
+        "EKYC_TRUSTVISION_SUSPECT_COLLECTION",
+        "trustvision.suspect_collection",
+    ),
+    (
+        "EKYC_TRUSTVISION_TEMPORARY_CREDENTIAL_DEFAULT_SECS",
+        "trustvision.temporary_credential_default_secs",
+    ),
+    (
+        "EKYC_TRUSTVISION_TEMPORARY_CREDENTIAL_MAX_SECS",
+        "trustvision.temporary_credential_max_secs",
+    ),
+    ("EKYC_TRUSTVISION_COUNTRY", "trustvision.country"),
+    (
+        "EKYC_TRUSTVISION_ALLOW_DELETE_FILES",
+        "trustvision.allow_delete_files",
+    ),
 ];
 
 /// Environment variables read verbatim: figment would parse an all-digit key as a number and lose leading
@@ -427,6 +602,11 @@ pub const VERBATIM_ENV_VARS: &[(&str, &str)] = &[
     ("EKYC_STATELESS_AES_KEY", "stateless.aes_key"),
     ("EKYC_STATELESS_AES_IV", "stateless.aes_iv"),
     ("EKYC_AISOLUTION_TOKENS", "aisolution.tokens"),
+    ("EKYC_TRUSTVISION_KEYS", "trustvision.keys"),
+    (
+        "EKYC_TRUSTVISION_ENCRYPTED_KEYS",
+        "trustvision.encrypted_keys",
+    ),
 ];
 
 /// Values given as command-line flags: each `Some` overrides every other source.
@@ -537,6 +717,53 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 setting: "aisolution.tokens",
                 requirement: "a list of `token` or `token:group_id`, none empty",
+            });
+        }
+        let tv = &self.trustvision;
+        for (setting, t) in [
+            ("trustvision.profiles.id_vs_id", tv.profiles.id_vs_id),
+            (
+                "trustvision.profiles.id_vs_selfie",
+                tv.profiles.id_vs_selfie,
+            ),
+            (
+                "trustvision.profiles.selfie_vs_selfie",
+                tv.profiles.selfie_vs_selfie,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&t.unsure)
+                || !(0.0..=1.0).contains(&t.matched)
+                || t.unsure > t.matched
+            {
+                return Err(ConfigError::OutOfRange {
+                    setting,
+                    requirement: "scores with 0 <= unsure <= matched <= 1",
+                });
+            }
+        }
+        if tv.keys.0.iter().any(|entry| {
+            entry
+                .expose()
+                .split_once(':')
+                .is_none_or(|(id, secret)| id.trim().is_empty() || secret.is_empty())
+        }) {
+            return Err(ConfigError::OutOfRange {
+                setting: "trustvision.keys",
+                requirement: "a list of `access_key_id:secret`, none empty",
+            });
+        }
+        if tv.request_timeout_ms == 0 || tv.max_image_bytes == 0 || tv.max_body_bytes == 0 {
+            return Err(ConfigError::OutOfRange {
+                setting: "trustvision.request_timeout_ms / max_image_bytes / max_body_bytes",
+                requirement: "at least 1",
+            });
+        }
+        if tv.temporary_credential_default_secs == 0
+            || tv.temporary_credential_default_secs > tv.temporary_credential_max_secs
+        {
+            return Err(ConfigError::OutOfRange {
+                setting: "trustvision.temporary_credential_default_secs",
+                requirement: "from 1 to trustvision.temporary_credential_max_secs",
             });
         }
         let limits = &self.stateless.limits;

@@ -12,6 +12,7 @@ use command::gallery::FaceGallery;
 use command::{FaceVerifier, ImageLimits, ScoreCalibration};
 use dialect_aisolution::AisolutionService;
 use dialect_stateless::StatelessService;
+use dialect_trustvision::TrustVisionService;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing_actix_web::TracingLogger;
@@ -37,6 +38,7 @@ struct Shared {
     metrics: web::Data<PrometheusHandle>,
     stateless: Option<Arc<StatelessService>>,
     aisolution: Option<Arc<AisolutionService>>,
+    trustvision: Option<Arc<TrustVisionService>>,
 }
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
@@ -86,11 +88,22 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     } else {
         None
     };
+    let trustvision = if config.trustvision.enabled {
+        Some(Arc::new(trustvision_service(
+            &config,
+            &verifier,
+            &gallery,
+            store.clone(),
+        )))
+    } else {
+        None
+    };
     let shared = Arc::new(Shared {
         readiness: web::Data::new(Readiness::default()),
         metrics: web::Data::new(metrics),
         stateless,
         aisolution,
+        trustvision,
     });
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -138,6 +151,13 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
                 },
             )));
         }
+        if let Some(service) = &state.trustvision {
+            app = app.service(dialect_trustvision::scope(service.clone()).wrap(from_fn(
+                |request, next| {
+                    prometheus::record_request(dialect_trustvision::DIALECT, request, next)
+                },
+            )));
+        }
         // Last wrapped runs first: the tracing middleware creates the request id, the inner one echoes it.
         app.wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::<RequestSpan>::new())
@@ -152,6 +172,7 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
         addr = %config.listen,
         stateless = shared.stateless.is_some(),
         aisolution = shared.aisolution.is_some(),
+        trustvision = shared.trustvision.is_some(),
         "shared listener: /healthz /readyz /metrics and every enabled dialect"
     );
     Ok(server.run())
@@ -218,6 +239,66 @@ fn aisolution_service(
         gallery: gallery.clone(),
         lookups,
     })
+}
+
+fn trustvision_service(
+    config: &Config,
+    verifier: &FaceVerifier,
+    gallery: &Arc<FaceGallery>,
+    store: Arc<store::SledStore>,
+) -> TrustVisionService {
+    let settings = &config.trustvision;
+    let pairs = settings.keys.0.iter().filter_map(|entry| {
+        entry
+            .expose()
+            .split_once(':')
+            .map(|(id, secret)| (id.trim().to_owned(), secret.to_owned()))
+    });
+    let encrypted: Vec<String> = settings
+        .encrypted_keys
+        .0
+        .iter()
+        .map(|id| id.expose().trim().to_owned())
+        .collect();
+    let keys = dialect_trustvision::Keys::new(pairs, &encrypted);
+    if keys.is_empty() {
+        tracing::warn!(
+            "trustvision: no keys configured (trustvision.keys / EKYC_TRUSTVISION_KEYS): every call \
+             answers 401 access_denied_exception"
+        );
+    }
+    let thresholds = |t: crate::config::TrustVisionThresholds| dialect_trustvision::Thresholds {
+        matched: t.matched,
+        unsure: t.unsure,
+    };
+    let store: Arc<dyn store::Store> = store;
+    TrustVisionService {
+        keys,
+        settings: dialect_trustvision::Settings {
+            profiles: dialect_trustvision::Profiles {
+                id_vs_id: thresholds(settings.profiles.id_vs_id),
+                id_vs_selfie: thresholds(settings.profiles.id_vs_selfie),
+                selfie_vs_selfie: thresholds(settings.profiles.selfie_vs_selfie),
+            },
+            max_image_bytes: settings.max_image_bytes,
+            max_body_bytes: settings.max_body_bytes,
+            request_timeout: std::time::Duration::from_millis(settings.request_timeout_ms),
+            default_collection: settings.default_collection.clone(),
+            suspect_collection: settings.suspect_collection.clone(),
+            temporary_credential_default: std::time::Duration::from_secs(
+                settings.temporary_credential_default_secs,
+            ),
+            temporary_credential_max: std::time::Duration::from_secs(
+                settings.temporary_credential_max_secs,
+            ),
+            country: settings.country.clone(),
+            allow_delete_files: settings.allow_delete_files,
+        },
+        limiter: dialect_trustvision::rate_limiter(settings.rate_limit_per_minute),
+        verifier: verifier.clone(),
+        gallery: gallery.clone(),
+        records: command::records::Records::new(store),
+    }
 }
 
 /// HTTP workers per listener (`workers = 0`: one per core, actix's own default).

@@ -105,6 +105,46 @@ pub async fn form_fields(
     Ok(fields)
 }
 
+/// One part of a multipart body, bytes as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    /// The `filename` of a file part.
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Every named part of a `multipart/form-data` body, in order, with its bytes (file uploads).
+pub async fn multipart_parts(headers: &HeaderMap, body: Bytes) -> Result<Vec<Part>, BodyError> {
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut multipart = Multipart::new(headers, stream);
+    let mut parts = Vec::new();
+    while let Some(part) = multipart.next().await {
+        let part = part.map_err(|err| BodyError::Malformed(format!("multipart body: {err}")))?;
+        let Some(disposition) = part.content_disposition().cloned() else {
+            continue;
+        };
+        let Some(name) = disposition.get_name().map(str::to_owned) else {
+            continue;
+        };
+        let filename = disposition.get_filename().map(str::to_owned);
+        let content_type = part.content_type().map(ToString::to_string);
+        let bytes: Vec<u8> = part
+            .map_ok(|chunk| chunk.to_vec())
+            .try_concat()
+            .await
+            .map_err(|err| BodyError::Malformed(format!("multipart part {name}: {err}")))?;
+        parts.push(Part {
+            name,
+            filename,
+            content_type,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
 /// Why a base64 text did not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Base64Error {

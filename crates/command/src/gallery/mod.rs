@@ -13,6 +13,8 @@
 //!   covers the short search-then-write of a merging enrolment, so two requests for the same new
 //!   person cannot both create it.
 
+mod alerts;
+mod collections;
 mod reembed;
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -27,6 +29,8 @@ use crate::compare::FaceVerifier;
 use crate::score::CalibratedScore;
 use crate::search::{FaceIndex, FaceIndexError, IndexedFace};
 
+pub use alerts::{PeriodCounts, SuspectAlert, SuspectMatch, INQUIRY_COLLECTION, PERIODS};
+pub use collections::{CollectionMatch, IndexedImage};
 pub use reembed::{reembed, ReembedReport};
 
 /// Why a gallery command failed.

@@ -144,6 +144,11 @@ impl<K: Hash + Eq> FaceIndex<K> {
         self.namespaces.remove(namespace).map_or(0, |ns| ns.len())
     }
 
+    /// Every namespace that holds at least one face, in no particular order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &K> {
+        self.namespaces.keys()
+    }
+
     /// How many faces the namespace holds.
     pub fn len<Q>(&self, namespace: &Q) -> usize
     where
