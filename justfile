@@ -17,13 +17,18 @@ setup:
 run *ARGS: setup
     ./target/release/ekyc-gateway serve {{ARGS}}
 
-# The whole test suite: models set up first, then every test of every crate (real models, real HTTP).
+# Every test of every crate (real models, real HTTP, the vendor's npm client); models and clients set up first.
 # The last line sums every test binary's result ("N passed, N failed").
-test:
+test: vendor-clients
     cargo build --locked --workspace --all-targets
     ./target/debug/ekyc-gateway models setup
     cargo test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed; exit failed > 0 }' target/test-output.txt
+
+# clients/trustvision-sdk/package-lock.json pins @tsocial/trustvision-sdk 2.11.2 and its dependencies.
+# The vendor clients the tests drive unchanged, installed from the npm registry exactly as locked.
+vendor-clients:
+    npm ci --prefix clients/trustvision-sdk --no-audit --no-fund --loglevel=error
 
 # Benchmarks (figures go to docs/benchmarks.md), with the Python face_recognition peer side by side.
 bench: setup peer

@@ -155,6 +155,12 @@ pub fn reembed_all(config: &Config) -> anyhow::Result<bool> {
         report.current,
         report.failed.len()
     );
+    if report.dropped_inquiries > 0 {
+        eprintln!(
+            "{} trustvision alert inquiries without an image removed (their history cannot be re-embedded)",
+            report.dropped_inquiries
+        );
+    }
     for (face, reason) in &report.failed {
         eprintln!("  {face}: {reason}");
     }

@@ -534,7 +534,13 @@ async fn alert_faces(
                         model_id: service.verifier.engine().recognizer_id().to_owned(),
                         values,
                     };
-                    (vec![embedding], None)
+                    (
+                        vec![command::gallery::AlertQuery {
+                            embedding,
+                            source: None,
+                        }],
+                        None,
+                    )
                 }
                 source => {
                     let image = resolve(&service, &call, source, "image", &mut batch)?;
@@ -578,7 +584,15 @@ async fn alert_faces(
                             })
                         })
                         .collect();
-                    let embeddings = faces.faces.into_iter().map(|face| face.embedding).collect();
+                    let media_id = image.media_id.clone();
+                    let embeddings = faces
+                        .faces
+                        .into_iter()
+                        .map(|face| command::gallery::AlertQuery {
+                            embedding: face.embedding,
+                            source: Some((media_id.clone(), face.detection.bbox)),
+                        })
+                        .collect();
                     (
                         embeddings,
                         Some(json!({"id": image.media_id.to_string(), "faces": described})),

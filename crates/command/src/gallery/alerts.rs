@@ -30,6 +30,14 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// At most this many suspect faces or past inquiries are counted per query face and member.
 const MAX_COUNTED: usize = 10_000;
 
+/// One query face of an alert: its embedding and, when it came from an image, where (so that the
+/// inquiry can be re-embedded from its image after a model change).
+#[derive(Debug, Clone)]
+pub struct AlertQuery {
+    pub embedding: FaceEmbedding,
+    pub source: Option<(store::MediaId, engine::BoundingBox)>,
+}
+
 /// A suspect face that matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuspectMatch {
@@ -64,7 +72,7 @@ impl FaceGallery {
         &self,
         tenant: &TenantId,
         suspect_collection: &str,
-        queries: &[FaceEmbedding],
+        queries: &[AlertQuery],
         match_at: CalibratedScore,
         max_matches: usize,
         batch: &Batch,
@@ -78,12 +86,15 @@ impl FaceGallery {
                 face_id: store::ids::new_face_id(),
                 person_id: None,
                 embedding: Embedding {
-                    model_id: query.model_id.clone(),
-                    values: query.values.clone(),
+                    model_id: query.embedding.model_id.clone(),
+                    values: query.embedding.values.clone(),
                 },
-                bounding_box: None,
+                bounding_box: query
+                    .source
+                    .as_ref()
+                    .map(|(_, bbox)| super::stored_box(bbox)),
                 metadata: Metadata::new(),
-                source_media_id: None,
+                source_media_id: query.source.as_ref().map(|(media, _)| media.clone()),
                 created_at_ms: now,
             })
             .collect();
@@ -104,7 +115,7 @@ impl FaceGallery {
 
         let namespaces: Vec<Namespace> = self.read_index().namespaces().cloned().collect();
         let mut alerts = Vec::with_capacity(queries.len());
-        for query in queries {
+        for query in queries.iter().map(|q| &q.embedding) {
             let mut suspects = Vec::new();
             let mut past = Vec::new();
             for namespace in &namespaces {

@@ -29,7 +29,9 @@ use crate::compare::FaceVerifier;
 use crate::score::CalibratedScore;
 use crate::search::{FaceIndex, FaceIndexError, IndexedFace};
 
-pub use alerts::{PeriodCounts, SuspectAlert, SuspectMatch, INQUIRY_COLLECTION, PERIODS};
+pub use alerts::{
+    AlertQuery, PeriodCounts, SuspectAlert, SuspectMatch, INQUIRY_COLLECTION, PERIODS,
+};
 pub use collections::{CollectionMatch, IndexedImage};
 pub use reembed::{reembed, ReembedReport};
 

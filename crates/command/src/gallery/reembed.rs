@@ -17,6 +17,9 @@ pub struct ReembedReport {
     /// Faces that could not be re-embedded, with the reason: no stored original, or no face found
     /// in it any more. They keep their old embedding (and `serve` keeps refusing them).
     pub failed: Vec<(String, String)>,
+    /// Entries of alert inquiry logs that had no image (the query was an embedding): another
+    /// model's vector cannot be re-made, so they are removed; the history they counted goes too.
+    pub dropped_inquiries: usize,
 }
 
 /// Re-embeds every face whose model is not the engine's. Each face is rewritten in its own
@@ -49,6 +52,11 @@ pub fn reembed(
     for mut face in stale {
         let name = format!("{}/{}", face.namespace, face.face_id);
         let Some(media_id) = face.source_media_id.clone() else {
+            if face.namespace.collection == super::INQUIRY_COLLECTION {
+                store.write(&mut |tx| tx.delete_face(&face.namespace, &face.face_id).map(drop))?;
+                report.dropped_inquiries += 1;
+                continue;
+            }
             report
                 .failed
                 .push((name, "no original image was stored".into()));
