@@ -58,6 +58,19 @@ pub fn ledger_entry(
     if let Some(failure) = failure {
         response["errors"] = json!([failure.error_json()]);
     }
+    // `002:L112-120`: user-consent headers are kept with the request when sent (which services
+    // require them is withheld by the vendor; none is refused for their absence, T6).
+    let mut consent = Map::new();
+    for (header, key) in [
+        ("x-uc-ip", "ip"),
+        ("x-uc-location", "location"),
+        ("x-uc-consent-obtained", "consent_obtained"),
+        ("x-uc-consent-obtained-at", "consent_obtained_at"),
+    ] {
+        if let Some(value) = call.header(header) {
+            consent.insert(key.into(), json!(value));
+        }
+    }
     RequestRecord {
         tenant: call.principal.tenant.clone(),
         request_id: RequestId::new(call.request_id.clone()),
@@ -69,6 +82,7 @@ pub fn ledger_entry(
             "x_request_id": call.correlation_id,
             "transaction_id": call.transaction_id,
             "file_ids": inputs.iter().map(InputFile::json).collect::<Vec<_>>(),
+            "user_consent": (!consent.is_empty()).then_some(Value::Object(consent)),
         }),
         response,
     }
