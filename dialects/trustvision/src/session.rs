@@ -242,14 +242,17 @@ async fn open_transaction(
             let id = wire::new_id();
             let now = store::unix_millis_now();
             let channel_id = service.records.write_with(|tx| {
-                let channel_id = match tx.get_document(&tenant, CHANNEL, &channel_name)? {
+                // Keyed `name:<channel_name>`: a transaction without a channel joins the unnamed
+                // channel (`name:`), and the store takes no empty key.
+                let channel_key = format!("name:{channel_name}");
+                let channel_id = match tx.get_document(&tenant, CHANNEL, &channel_key)? {
                     Some(existing) => existing.value["id"].as_str().unwrap_or_default().to_owned(),
                     None => {
                         let channel_id = wire::new_id();
                         tx.put_document(&Document {
                             tenant: tenant.clone(),
                             kind: CHANNEL.into(),
-                            key: channel_name.clone(),
+                            key: channel_key.clone(),
                             value: json!({ "id": channel_id }),
                             updated_at_ms: now,
                         })?;
