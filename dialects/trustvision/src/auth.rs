@@ -24,7 +24,8 @@ pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 #[derive(Clone)]
 pub struct LongTermKey {
     pub secret: String,
-    /// `data` of every 200 response is sent encrypted for this key (trustvision-client.md).
+    /// `data` of the processing routes' 200 responses (the calls the vendor's client decrypts) is
+    /// sent encrypted for this key (trustvision-client.md, `frame::Route::encrypts`).
     pub encrypt_responses: bool,
 }
 
