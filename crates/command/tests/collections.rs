@@ -232,7 +232,7 @@ fn an_indexed_image_is_searchable_replaced_patched_matched_and_removed() {
     // Removal from the collection keeps the image; deleting the image drops its faces.
     assert_eq!(
         fx.gallery
-            .remove_images_from_collection(&ns, &[biden.clone()], &Batch::new())
+            .remove_images_from_collection(&ns, std::slice::from_ref(&biden), &Batch::new())
             .unwrap(),
         1
     );
@@ -240,7 +240,7 @@ fn an_indexed_image_is_searchable_replaced_patched_matched_and_removed() {
     assert!(fx.records.media_info(&tenant, &biden).unwrap().is_some());
     let deleted = fx
         .gallery
-        .delete_images(&tenant, &[obama.clone()], &Batch::new())
+        .delete_images(&tenant, std::slice::from_ref(&obama), &Batch::new())
         .unwrap();
     assert_eq!(deleted, vec![obama.clone()]);
     assert_eq!(fx.gallery.len(&ns), 0);

@@ -98,7 +98,7 @@ pub struct TrustVisionConfig {
 }
 
 /// Thresholds of the three compare profiles (TV-05 `type` 1, 2, 3).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrustVisionProfiles {
     /// `type: 1`. Env `EKYC_TRUSTVISION_ID_VS_ID_MATCHED` / `_UNSURE`.
@@ -125,16 +125,6 @@ impl Default for TrustVisionThresholds {
         Self {
             matched: 0.7,
             unsure: 0.6,
-        }
-    }
-}
-
-impl Default for TrustVisionProfiles {
-    fn default() -> Self {
-        Self {
-            id_vs_id: TrustVisionThresholds::default(),
-            id_vs_selfie: TrustVisionThresholds::default(),
-            selfie_vs_selfie: TrustVisionThresholds::default(),
         }
     }
 }

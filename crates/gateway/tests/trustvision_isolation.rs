@@ -321,7 +321,11 @@ fn one_key_pair_never_sees_another_ones_records() {
     // TV-16: B's search of the same collection name with A's person finds only B's face.
     let search = json!({"image": {"base64": b64(&obama_2)}, "collection": collection});
     let hits_b = search_hits(&tv.post(&b, "/v1/search_faces_sync", &search));
-    assert_eq!(hits_b, [image_b.clone()], "B sees only its own face");
+    assert_eq!(
+        hits_b,
+        std::slice::from_ref(&image_b),
+        "B sees only its own face"
+    );
     // TV-19: B's metadata search of the same collection finds nothing of A's.
     let found = tv.post(
         &b,
@@ -358,7 +362,7 @@ fn one_key_pair_never_sees_another_ones_records() {
     let b_listed = tv.get(&b, &format!("/v1/requests_by_x_req_id/{correlation}"));
     assert_eq!(
         listed_request_ids(b_listed.ok()),
-        [request_b.clone()],
+        std::slice::from_ref(&request_b),
         "B's correlation lists only B's request: {}",
         b_listed.raw()
     );
@@ -436,7 +440,7 @@ fn one_key_pair_never_sees_another_ones_records() {
     let hits_a = search_hits(&tv.post(&a, "/v1/search_faces_sync", &search));
     assert_eq!(
         hits_a,
-        [image_a1.clone()],
+        std::slice::from_ref(&image_a1),
         "A finds its indexed face, not B's"
     );
     let found = tv.post(
@@ -464,7 +468,7 @@ fn one_key_pair_never_sees_another_ones_records() {
     let a_listed = tv.get(&a, &format!("/v1/requests_by_x_req_id/{correlation}"));
     assert_eq!(
         listed_request_ids(a_listed.ok()),
-        [request_a.clone()],
+        std::slice::from_ref(&request_a),
         "A's correlation lists only A's request: {}",
         a_listed.raw()
     );
@@ -496,7 +500,11 @@ fn one_key_pair_never_sees_another_ones_records() {
         "A's face left its collection: {hits_a:?}"
     );
     let hits_b = search_hits(&tv.post(&b, "/v1/search_faces_sync", &search));
-    assert_eq!(hits_b, [image_b.clone()], "B's face is untouched");
+    assert_eq!(
+        hits_b,
+        std::slice::from_ref(&image_b),
+        "B's face is untouched"
+    );
     let deleted = tv.post(
         &a,
         "/v1/delete_files",

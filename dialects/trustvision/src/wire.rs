@@ -310,7 +310,7 @@ pub fn collection(
 ) -> Result<String, TrustVisionError> {
     let name = match value {
         None => return Ok(default.to_owned()),
-        Some(name) if name.is_empty() => return Ok(default.to_owned()),
+        Some("") => return Ok(default.to_owned()),
         Some(name) => name,
     };
     if name.chars().count() > 128 || name.chars().any(char::is_control) {
