@@ -13,20 +13,11 @@ use serde_json::{json, Map, Value};
 use store::{MediaId, Namespace};
 
 use crate::error::{Failure, TrustVisionError};
-use crate::frame::{handle, Body, Call, Reply, Route};
+use crate::frame::{handle, Call, Reply, Route};
 use crate::media::face_document;
 use crate::records::{ledger_entry, InputFile};
 use crate::service::{Thresholds, TrustVisionService};
 use crate::wire::{self, ImageSource};
-
-const fn processing(service: &'static str) -> Route {
-    Route {
-        service,
-        restricted: true,
-        encrypts: true,
-        body: Body::Json,
-    }
-}
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -182,7 +173,7 @@ async fn compare_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("compare_faces");
+    const ROUTE: Route = Route::processing("compare_faces");
     handle(ROUTE, request, payload, service, |service, call| async move {
         let body = wire::json_object(&call.body)?;
         let max = service.settings.max_image_bytes;
@@ -269,7 +260,7 @@ async fn detect_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("detect_faces");
+    const ROUTE: Route = Route::processing("detect_faces");
     handle(ROUTE, request, payload, service, |service, call| async move {
         let body = wire::json_object(&call.body)?;
         let source = wire::image_data(&body, "image", false, service.settings.max_image_bytes)?;
@@ -308,7 +299,7 @@ async fn index_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("index_faces");
+    const ROUTE: Route = Route::processing("index_faces");
     handle(
         ROUTE,
         request,
@@ -407,7 +398,7 @@ async fn search_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("search_faces");
+    const ROUTE: Route = Route::processing("search_faces");
     handle(
         ROUTE,
         request,
@@ -506,7 +497,7 @@ async fn alert_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("alert_faces");
+    const ROUTE: Route = Route::processing("alert_faces");
     handle(
         ROUTE,
         request,
@@ -677,7 +668,7 @@ async fn delete_faces(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("delete_faces");
+    const ROUTE: Route = Route::processing("delete_faces");
     handle(
         ROUTE,
         request,
@@ -737,7 +728,7 @@ async fn search_metadata(
     payload: web::Payload,
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
-    const ROUTE: Route = processing("search_metadata");
+    const ROUTE: Route = Route::processing("search_metadata");
     handle(
         ROUTE,
         request,

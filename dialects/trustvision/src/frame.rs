@@ -52,6 +52,29 @@ pub struct Route {
     pub body: Body,
 }
 
+impl Route {
+    /// Media, ledger, transactions, settings: every key may call them, never encrypted.
+    pub const fn plain(service: &'static str, body: Body) -> Route {
+        Route {
+            service,
+            restricted: false,
+            encrypts: false,
+            body,
+        }
+    }
+
+    /// A processing route: JSON in, governed by a temporary key's `services`, encrypted for keys
+    /// with response encryption.
+    pub const fn processing(service: &'static str) -> Route {
+        Route {
+            service,
+            restricted: true,
+            encrypts: true,
+            body: Body::Json,
+        }
+    }
+}
+
 /// A signed, accepted request.
 pub struct Call {
     pub principal: Principal,

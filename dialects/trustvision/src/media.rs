@@ -20,15 +20,6 @@ pub const FACE: &str = "tv_face";
 /// The frame images of a frames-only file (TV-03 use case 2).
 pub const FILE_FRAMES: &str = "tv_file_frames";
 
-const fn media_route(service: &'static str, body: Body) -> Route {
-    Route {
-        service,
-        restricted: false,
-        encrypts: false,
-        body,
-    }
-}
-
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/v1/images").route(web::post().to(upload_image)))
@@ -125,7 +116,7 @@ async fn upload_image(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("upload_image", Body::Upload),
+        Route::plain("upload_image", Body::Upload),
         request,
         payload,
         service,
@@ -191,7 +182,7 @@ async fn upload_file(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("upload_file", Body::Upload),
+        Route::plain("upload_file", Body::Upload),
         request,
         payload,
         service,
@@ -396,7 +387,7 @@ async fn download_image(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("download_image", Body::None),
+        Route::plain("download_image", Body::None),
         request,
         payload,
         service,
@@ -411,7 +402,7 @@ async fn download_file(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("download_file", Body::None),
+        Route::plain("download_file", Body::None),
         request,
         payload,
         service,
@@ -428,7 +419,7 @@ async fn download_face(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("download_face_image", Body::None),
+        Route::plain("download_face_image", Body::None),
         request,
         payload,
         service,
@@ -488,7 +479,7 @@ async fn patch_image(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("update_image_metadata", Body::Json),
+        Route::plain("update_image_metadata", Body::Json),
         request,
         payload,
         service,
@@ -546,7 +537,7 @@ async fn delete_files(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        media_route("delete_files", Body::Json),
+        Route::plain("delete_files", Body::Json),
         request,
         payload,
         service,

@@ -10,15 +10,6 @@ use crate::error::{Failure, TrustVisionError};
 use crate::frame::{handle, Body, Call, Reply, Route};
 use crate::service::TrustVisionService;
 
-const fn ledger_route(service: &'static str) -> Route {
-    Route {
-        service,
-        restricted: false,
-        encrypts: false,
-        body: Body::None,
-    }
-}
-
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route(
@@ -95,7 +86,7 @@ async fn request_by_id(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        ledger_route("requests_by_req_id"),
+        Route::plain("requests_by_req_id", Body::None),
         request,
         payload,
         service,
@@ -123,7 +114,7 @@ async fn requests_by_correlation(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        ledger_route("requests_by_x_req_id"),
+        Route::plain("requests_by_x_req_id", Body::None),
         request,
         payload,
         service,

@@ -21,15 +21,6 @@ use crate::wire;
 /// Channels by name (TV-31 `channel_name` -> a stable `channel_id`, spec 4.8).
 const CHANNEL: &str = "tv_channel";
 
-const fn session_route(service: &'static str, body: Body) -> Route {
-    Route {
-        service,
-        restricted: false,
-        encrypts: false,
-        body,
-    }
-}
-
 /// Routes of this dialect that later issues build, with their service names (spec 4.7).
 pub const NOT_YET_SERVED: [(&str, &str); 20] = [
     ("/v1/verify_face_liveness_sync", "verify_face_liveness"),
@@ -127,7 +118,7 @@ async fn temporary_credential(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        session_route("temporary_credential", Body::Json),
+        Route::plain("temporary_credential", Body::Json),
         request,
         payload,
         service,
@@ -211,7 +202,7 @@ async fn open_transaction(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        session_route("transactions", Body::Json),
+        Route::plain("transactions", Body::Json),
         request,
         payload,
         service,
@@ -286,7 +277,7 @@ async fn finish_transaction(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        session_route("transactions", Body::Json),
+        Route::plain("transactions", Body::Json),
         request,
         payload,
         service,
@@ -334,7 +325,7 @@ async fn client_settings(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     handle(
-        session_route("client_settings", Body::None),
+        Route::plain("client_settings", Body::None),
         request,
         payload,
         service,
