@@ -1685,7 +1685,12 @@ fn images_and_files_over_the_limit_are_413() {
     };
     let limit = 20_000;
     assert!(photo.len() > limit && small.len() < limit);
-    let gateway = start_gateway_with(options().env("EKYC_TRUSTVISION_MAX_IMAGE_BYTES", limit));
+    // The body bound of an upload is the larger of max_image_bytes + 1 MiB and max_body_bytes.
+    let gateway = start_gateway_with(
+        options()
+            .env("EKYC_TRUSTVISION_MAX_IMAGE_BYTES", limit)
+            .env("EKYC_TRUSTVISION_MAX_BODY_BYTES", 1024 * 1024),
+    );
     let tv = Tv::new(&gateway);
     let a = key_a();
     let too_large = |reply: &Resp, field: &str| {

@@ -200,8 +200,11 @@ async fn read_call(
     let body = match route.body {
         Body::None => Bytes::new(),
         Body::Json | Body::Upload => {
+            // An upload holds one file (plus its fields) or, as JSON frames, several images: the
+            // larger of the two bounds; each file is then checked against the image limit.
             let limit = if route.body == Body::Upload {
-                service.settings.max_image_bytes + 1024 * 1024
+                (service.settings.max_image_bytes + 1024 * 1024)
+                    .max(service.settings.max_body_bytes)
             } else {
                 service.settings.max_body_bytes
             };
