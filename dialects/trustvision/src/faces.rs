@@ -163,6 +163,26 @@ fn finish(
     })
 }
 
+/// Names a face a response reports: a fresh id (whose crop `GET /v1/face_images/{id}` serves) and
+/// its `{id, bounding_box}`.
+fn report_face(
+    call: &Call,
+    image: &ResolvedImage,
+    face: &engine::AnalyzedFace,
+    batch: &mut Batch,
+) -> (String, Value) {
+    let id = wire::new_id();
+    let bbox = &face.detection.bbox;
+    batch.put_document(face_document(
+        &call.principal.tenant,
+        &id,
+        &image.media_id,
+        bbox,
+    ));
+    let json = json!({"id": id, "bounding_box": wire::bounding_box(bbox)});
+    (id, json)
+}
+
 fn failure_data(call: &Call) -> Value {
     json!({"status": "failure", "request_id": call.request_id})
 }
@@ -174,70 +194,80 @@ async fn compare_faces(
     service: Data<TrustVisionService>,
 ) -> HttpResponse {
     const ROUTE: Route = Route::processing("compare_faces");
-    handle(ROUTE, request, payload, service, |service, call| async move {
-        let body = wire::json_object(&call.body)?;
-        let max = service.settings.max_image_bytes;
-        let first = wire::image_data(&body, "image1", false, max)?;
-        let second = wire::image_data(&body, "image2", false, max)?;
-        let thresholds = profile(&service, &body)?;
-        let mut batch = Batch::new();
-        let first = resolve(&service, &call, first, "image1", &mut batch)?;
-        let second = resolve(&service, &call, second, "image2", &mut batch)?;
-        let inputs = vec![first.input_file(), second.input_file()];
-        let (faces1, faces2) = futures_util::try_join!(
-            faces_of(&service, &first, "image1"),
-            faces_of(&service, &second, "image2")
-        )?;
-        for (faces, name) in [(&faces1, "image1"), (&faces2, "image2")] {
-            if faces.faces.is_empty() {
-                let data = failure_data(&call);
-                return finish(&service, &call, &ROUTE, batch, inputs, data, Some(Failure::no_faces(name)));
+    handle(
+        ROUTE,
+        request,
+        payload,
+        service,
+        |service, call| async move {
+            let body = wire::json_object(&call.body)?;
+            let max = service.settings.max_image_bytes;
+            let first = wire::image_data(&body, "image1", false, max)?;
+            let second = wire::image_data(&body, "image2", false, max)?;
+            let thresholds = profile(&service, &body)?;
+            let mut batch = Batch::new();
+            let first = resolve(&service, &call, first, "image1", &mut batch)?;
+            let second = resolve(&service, &call, second, "image2", &mut batch)?;
+            let inputs = vec![first.input_file(), second.input_file()];
+            let (faces1, faces2) = futures_util::try_join!(
+                faces_of(&service, &first, "image1"),
+                faces_of(&service, &second, "image2")
+            )?;
+            for (faces, name) in [(&faces1, "image1"), (&faces2, "image2")] {
+                if faces.faces.is_empty() {
+                    let data = failure_data(&call);
+                    return finish(
+                        &service,
+                        &call,
+                        &ROUTE,
+                        batch,
+                        inputs,
+                        data,
+                        Some(Failure::no_faces(name)),
+                    );
+                }
             }
-        }
-        let tenant = &call.principal.tenant;
-        let mut describe = |image: &ResolvedImage, faces: &ImageFaces| {
-            let described: Vec<(String, Value)> = faces
-                .faces
-                .iter()
-                .map(|face| {
-                    let id = wire::new_id();
-                    batch.put_document(face_document(tenant, &id, &image.media_id, &face.detection.bbox));
-                    let json = json!({"id": id, "bounding_box": wire::bounding_box(&face.detection.bbox)});
-                    (id, json)
+            let mut describe =
+                |image: &ResolvedImage, faces: &ImageFaces| -> Vec<(String, Value)> {
+                    faces
+                        .faces
+                        .iter()
+                        .map(|face| report_face(&call, image, face, &mut batch))
+                        .collect()
+                };
+            let described1 = describe(&first, &faces1);
+            let described2 = describe(&second, &faces2);
+            let mut pairs = Vec::new();
+            for (face1, (id1, _)) in faces1.faces.iter().zip(&described1) {
+                for (face2, (id2, _)) in faces2.faces.iter().zip(&described2) {
+                    let score = service
+                        .verifier
+                        .score_embeddings(&face1.embedding, &face2.embedding);
+                    pairs.push(json!({
+                        "face1_id": id1,
+                        "face2_id": id2,
+                        "score": f64::from(score.value()),
+                        "result": thresholds.result(score),
+                    }));
+                }
+            }
+            let image_json = |image: &ResolvedImage, described: &[(String, Value)]| {
+                json!({
+                    "id": image.media_id.to_string(),
+                    "transformed_image_id": "",
+                    "faces": described.iter().map(|(_, json)| json.clone()).collect::<Vec<_>>(),
                 })
-                .collect();
-            described
-        };
-        let described1 = describe(&first, &faces1);
-        let described2 = describe(&second, &faces2);
-        let mut pairs = Vec::new();
-        for (face1, (id1, _)) in faces1.faces.iter().zip(&described1) {
-            for (face2, (id2, _)) in faces2.faces.iter().zip(&described2) {
-                let score = service.verifier.score_embeddings(&face1.embedding, &face2.embedding);
-                pairs.push(json!({
-                    "face1_id": id1,
-                    "face2_id": id2,
-                    "score": f64::from(score.value()),
-                    "result": thresholds.result(score),
-                }));
-            }
-        }
-        let image_json = |image: &ResolvedImage, described: &[(String, Value)]| {
-            json!({
-                "id": image.media_id.to_string(),
-                "transformed_image_id": "",
-                "faces": described.iter().map(|(_, json)| json.clone()).collect::<Vec<_>>(),
-            })
-        };
-        let data = json!({
-            "status": "success",
-            "request_id": call.request_id,
-            "image1": image_json(&first, &described1),
-            "image2": image_json(&second, &described2),
-            "compare_faces": pairs,
-        });
-        finish(&service, &call, &ROUTE, batch, inputs, data, None)
-    })
+            };
+            let data = json!({
+                "status": "success",
+                "request_id": call.request_id,
+                "image1": image_json(&first, &described1),
+                "image2": image_json(&second, &described2),
+                "compare_faces": pairs,
+            });
+            finish(&service, &call, &ROUTE, batch, inputs, data, None)
+        },
+    )
     .await
 }
 
@@ -268,14 +298,11 @@ async fn detect_faces(
         let mut batch = Batch::new();
         let image = resolve(&service, &call, source, "image", &mut batch)?;
         let faces = faces_of(&service, &image, "image").await?;
-        let tenant = &call.principal.tenant;
         let described: Vec<Value> = faces
             .faces
             .iter()
             .map(|face| {
-                let id = wire::new_id();
-                batch.put_document(face_document(tenant, &id, &image.media_id, &face.detection.bbox));
-                let mut json = json!({"id": id, "bounding_box": wire::bounding_box(&face.detection.bbox)});
+                let (_, mut json) = report_face(&call, &image, face, &mut batch);
                 if return_embedding {
                     json["embedding"] = json!(face.embedding.values);
                 }
@@ -548,31 +575,21 @@ async fn alert_faces(
                             Some(Failure::no_faces("image")),
                         );
                     }
-                    let tenant = &call.principal.tenant;
                     let described: Vec<Value> = faces
                         .faces
                         .iter()
                         .map(|face| {
-                            let id = wire::new_id();
-                            batch.put_document(face_document(
-                                tenant,
-                                &id,
-                                &image.media_id,
-                                &face.detection.bbox,
-                            ));
+                            let (_, mut json) = report_face(&call, &image, face, &mut batch);
                             let p = |point: engine::Point| json!({"x": point.x, "y": point.y});
                             let five = &face.landmarks.five;
-                            json!({
-                                "id": id,
-                                "bounding_box": wire::bounding_box(&face.detection.bbox),
-                                "landmarks": {
-                                    "left-eye": p(five.left_eye),
-                                    "right-eye": p(five.right_eye),
-                                    "nose": p(five.nose),
-                                    "left-mouth": p(five.mouth_left),
-                                    "right-mouth": p(five.mouth_right),
-                                },
-                            })
+                            json["landmarks"] = json!({
+                                "left-eye": p(five.left_eye),
+                                "right-eye": p(five.right_eye),
+                                "nose": p(five.nose),
+                                "left-mouth": p(five.mouth_left),
+                                "right-mouth": p(five.mouth_right),
+                            });
+                            json
                         })
                         .collect();
                     let media_id = image.media_id.clone();
