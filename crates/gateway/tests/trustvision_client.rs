@@ -12,14 +12,12 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aes_gcm::aes::cipher::generic_array::GenericArray;
 use aes_gcm::aes::cipher::{BlockDecrypt, KeyInit};
 use aes_gcm::aes::{Aes128, Aes192, Aes256};
-use base64::Engine as _;
 use common::{client, face, shared_data, start_gateway_with, Gateway, GatewayOptions};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -210,29 +208,9 @@ fn drive(gateway: &Gateway, combination: &Combination, collection: &str) -> Valu
     })
 }
 
-/// RFC 3339 UTC with whole seconds, e.g. `2024-05-01T10:00:00Z`.
+/// An RFC 3339 timestamp, now.
 fn rfc3339_now() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        time / 3_600,
-        time % 3_600 / 60,
-        time % 60
-    )
+    common::tv_timestamp(0)
 }
 
 /// AES-CBC with a zero IV and PKCS#7 padding, hex in; the key is the UTF-8 bytes given.
@@ -289,10 +267,7 @@ impl Signer<'_> {
         transaction: Option<&str>,
     ) -> (u16, Value) {
         let timestamp = rfc3339_now();
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.secret.as_bytes()).unwrap();
-        mac.update(format!("{method}\n{path}\n{timestamp}").as_bytes());
-        let signature =
-            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let signature = common::tv_signature(self.key.secret, method, path, &timestamp);
         let url = self.gateway.url(&format!("/api{path}"));
         let mut request = client()
             .request(method.parse().unwrap(), &url)

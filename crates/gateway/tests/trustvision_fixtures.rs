@@ -30,11 +30,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use common::{client, read_or_skip, shared_data, start_gateway_with, GatewayOptions};
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
-use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime, UtcOffset};
 
 /// The key id of the seed's `Authorization` example (`002:L12`) and the secret of the spec's derived
 /// signature vectors (spec 4.1).
@@ -160,18 +156,11 @@ fn multipart(
 
 /// RFC 3339 with the seed's `+07:00` offset and whole seconds, like `2019-04-21T18:00:15+07:00`.
 fn timestamp(offset_secs: i64) -> String {
-    let now = OffsetDateTime::now_utc()
-        .to_offset(UtcOffset::from_hms(7, 0, 0).unwrap())
-        .replace_nanosecond(0)
-        .unwrap()
-        + Duration::seconds(offset_secs);
-    now.format(&Rfc3339).unwrap()
+    common::tv_timestamp(offset_secs)
 }
 
 fn signature(secret: &str, method: &str, path: &str, timestamp: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{method}\n{path}\n{timestamp}").as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    common::tv_signature(secret, method, path, timestamp)
 }
 
 /// Whether a rule's path (segments, `*` for any one) names `path`.

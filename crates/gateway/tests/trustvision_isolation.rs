@@ -8,10 +8,8 @@ mod common;
 
 use base64::Engine as _;
 use common::{face, start_gateway_with, Gateway, GatewayOptions};
-use hmac::{Hmac, Mac};
 use reqwest::blocking::{multipart, Client, RequestBuilder};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -47,9 +45,7 @@ fn key_b() -> Key {
 /// `base64(HMAC-SHA256(secret, METHOD + "\n" + PATH + "\n" + TIMESTAMP))`, PATH without `/api`
 /// and without the query string.
 fn signature(secret: &str, method: &str, path: &str, timestamp: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{method}\n{path}\n{timestamp}").as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    common::tv_signature(secret, method, path, timestamp)
 }
 
 fn b64(bytes: &[u8]) -> String {

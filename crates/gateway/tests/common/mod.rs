@@ -399,3 +399,25 @@ pub fn run_cli(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
 pub fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// TrustVision signing as a client computes it (`002:L15-29`):
+/// `base64(HMAC-SHA256(secret, METHOD + "\n" + PATH + "\n" + TIMESTAMP))`, PATH without `/api` and
+/// without the query string.
+pub fn tv_signature(secret: &str, method: &str, path: &str, timestamp: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{method}\n{path}\n{timestamp}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// An RFC 3339 `X-TV-Timestamp` `offset_secs` from now, with the vendor example's `+07:00` offset
+/// and whole seconds (`2019-04-21T18:00:15+07:00`).
+pub fn tv_timestamp(offset_secs: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    (time::OffsetDateTime::now_utc() + time::Duration::seconds(offset_secs))
+        .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&Rfc3339)
+        .unwrap()
+}
