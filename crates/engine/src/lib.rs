@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod image_io;
 mod mesh;
 pub mod occlusion;
+pub mod ocr;
 mod runtime;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ pub use geometry::{BoundingBox, Point};
 pub use image_io::{DecodedImage, ImageLimits};
 pub use mesh::{eye_aspect_ratios, FaceLandmarks, FivePoints};
 pub use occlusion::Occlusion;
+pub use ocr::{OcrModelFiles, TextLine, TextReader};
 
 /// Paths of the weight files the engine loads (all verified by the gateway's model set-up first).
 #[derive(Debug, Clone)]

