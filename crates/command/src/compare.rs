@@ -182,25 +182,34 @@ impl FaceVerifier {
         limits: &ImageLimits,
     ) -> Result<Vec<u8>, EngineError> {
         let image = self.engine.decode(bytes, limits)?;
-        let (width, height) = (image.width() as f32, image.height() as f32);
-        let margin_x = bbox.width * 0.25;
-        let margin_y = bbox.height * 0.25;
-        let left = (bbox.left - margin_x).clamp(0.0, width - 1.0);
-        let top = (bbox.top - margin_y).clamp(0.0, height - 1.0);
-        let right = (bbox.right() + margin_x).clamp(left + 1.0, width);
-        let bottom = (bbox.bottom() + margin_y).clamp(top + 1.0, height);
-        let crop = image::imageops::crop_imm(
-            &image.rgb,
-            left as u32,
-            top as u32,
-            (right - left).max(1.0) as u32,
-            (bottom - top).max(1.0) as u32,
-        )
-        .to_image();
-        let mut out = std::io::Cursor::new(Vec::new());
-        image::DynamicImage::ImageRgb8(crop)
-            .write_to(&mut out, image::ImageFormat::Jpeg)
-            .map_err(|err| EngineError::Model(format!("cannot encode the face crop: {err}")))?;
-        Ok(out.into_inner())
+        crop_jpeg(&image.rgb, bbox)
     }
+}
+
+/// The region of `rgb` inside `bbox`, grown by a quarter on each side and clamped to the image, as
+/// a JPEG.
+pub(crate) fn crop_jpeg(
+    rgb: &image::RgbImage,
+    bbox: &engine::BoundingBox,
+) -> Result<Vec<u8>, EngineError> {
+    let (width, height) = (rgb.width() as f32, rgb.height() as f32);
+    let margin_x = bbox.width * 0.25;
+    let margin_y = bbox.height * 0.25;
+    let left = (bbox.left - margin_x).clamp(0.0, width - 1.0);
+    let top = (bbox.top - margin_y).clamp(0.0, height - 1.0);
+    let right = (bbox.right() + margin_x).clamp(left + 1.0, width);
+    let bottom = (bbox.bottom() + margin_y).clamp(top + 1.0, height);
+    let crop = image::imageops::crop_imm(
+        rgb,
+        left as u32,
+        top as u32,
+        (right - left).max(1.0) as u32,
+        (bottom - top).max(1.0) as u32,
+    )
+    .to_image();
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(crop)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .map_err(|err| EngineError::Model(format!("cannot encode the face crop: {err}")))?;
+    Ok(out.into_inner())
 }

@@ -2,6 +2,7 @@
 //! typed results and errors back onto their own wire format; nothing here knows about HTTP.
 
 pub mod compare;
+pub mod documents;
 pub mod gallery;
 pub mod held_card;
 pub mod messaging;

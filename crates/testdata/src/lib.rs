@@ -16,6 +16,7 @@
 
 mod cases;
 mod composite;
+mod za_card;
 
 use std::path::PathBuf;
 
@@ -25,6 +26,7 @@ pub use composite::{
     HandHeldCard, Placement, ID1_CORNER_RADIUS, MRZDETECTION_ID1_CARD, MYKAD_CARD_IN_TEMPLATE,
     MYKAD_PORTRAIT, MYKAD_TEMPLATE,
 };
+pub use za_card::{render_za_smart_id, ZaCardFields, ZA_CARD_SIZE, ZA_PORTRAIT};
 
 /// The shared test data directory: `$EKYC_SHARED_DATA`, else `<workspace>/../shared/data`.
 /// `None`, with a loud message on stderr, when it does not exist.
