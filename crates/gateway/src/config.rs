@@ -48,6 +48,37 @@ pub struct Config {
     pub aisolution: AisolutionConfig,
     /// The `trustvision` dialect (HMAC-signed `/api/v1/...`, spec section 4).
     pub trustvision: TrustVisionConfig,
+    /// The `hutts` dialect (`POST /extractAll` ..., spec section 2).
+    pub hutts: HuttsConfig,
+}
+
+/// Settings of the `hutts` dialect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HuttsConfig {
+    /// Serve it at all (on the shared listener and on its own). Default true. Env
+    /// `EKYC_HUTTS_ENABLED`.
+    pub enabled: bool,
+    /// The dialect's own listener, where a Hutts client's `http://localhost:5000/...` lands. `off`
+    /// disables it; the shared listener still serves the dialect. Default `127.0.0.1:5000`. Env
+    /// `EKYC_HUTTS_LISTEN`.
+    pub listen: Listener,
+    /// verifyID's `is_match`: the calibrated face score (0-1) at or above which the faces match.
+    /// Default 0.7. Env `EKYC_HUTTS_FACE_THRESHOLD`.
+    pub face_threshold: f32,
+    /// Largest decoded image, in bytes. Default 10 MiB. Env `EKYC_HUTTS_MAX_IMAGE_BYTES`.
+    pub max_image_bytes: usize,
+}
+
+impl Default for HuttsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: Listener::On(SocketAddr::from(([127, 0, 0, 1], 5000))),
+            face_threshold: 0.7,
+            max_image_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 /// Settings of the `trustvision` dialect.
@@ -357,6 +388,7 @@ impl Default for Config {
             stateless: StatelessConfig::default(),
             aisolution: AisolutionConfig::default(),
             trustvision: TrustVisionConfig::default(),
+            hutts: HuttsConfig::default(),
         }
     }
 }
@@ -522,6 +554,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "EKYC_AISOLUTION_WHATSAPP_RESULT_TTL_SECS",
         "aisolution.whatsapp.lookup.result_ttl_secs",
     ),
+    ("EKYC_HUTTS_ENABLED", "hutts.enabled"),
+    ("EKYC_HUTTS_LISTEN", "hutts.listen"),
+    ("EKYC_HUTTS_FACE_THRESHOLD", "hutts.face_threshold"),
+    ("EKYC_HUTTS_MAX_IMAGE_BYTES", "hutts.max_image_bytes"),
     ("EKYC_TRUSTVISION_ENABLED", "trustvision.enabled"),
     (
         "EKYC_TRUSTVISION_ID_VS_ID_MATCHED",
@@ -707,6 +743,12 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 setting: "aisolution.tokens",
                 requirement: "a list of `token` or `token:group_id`, none empty",
+            });
+        }
+        if !(0.0..=1.0).contains(&self.hutts.face_threshold) {
+            return Err(ConfigError::OutOfRange {
+                setting: "hutts.face_threshold",
+                requirement: "a score from 0 to 1",
             });
         }
         let tv = &self.trustvision;

