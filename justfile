@@ -35,6 +35,7 @@ bench: setup peer
     EKYC_PEER_PYTHON="$EKYC_MODEL_DIR/../peer-venv/bin/python" cargo bench --locked -p ekyc-gateway --bench compare
     cargo bench --locked -p ekyc-command --bench search
     cargo bench --locked -p ekyc-command --bench store_scale
+    cargo bench --locked -p ekyc-command --bench documents
 
 # The peer for `bench`: face_recognition 1.3.0 on prebuilt dlib, hash-pinned, in a venv in the cache.
 peer:

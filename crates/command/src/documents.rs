@@ -168,7 +168,7 @@ impl DocumentReader {
         let best_card = locate_cards(&image.rgb)
             .into_iter()
             .max_by(|a, b| (a.area() * a.confidence).total_cmp(&(b.area() * b.confidence)));
-        let pages: Vec<(image::RgbImage, bool)> = match best_card
+        let mut pages: Vec<(image::RgbImage, bool)> = match best_card
             .as_ref()
             .and_then(|card| engine::document::rectify(&image.rgb, card))
         {
@@ -176,10 +176,21 @@ impl DocumentReader {
                 let turned = image::imageops::rotate180(&flat);
                 vec![(flat, true), (turned, true)]
             }
-            None => vec![(image.rgb.clone(), false)],
+            None => Vec::new(),
         };
+        // The whole photo is read too when no outline was found, or when the outline read gave no
+        // ID number: a scan filling the frame has no outline of its own, and the locator may take
+        // a rectangle printed on the card (the portrait's frame) for one.
+        pages.push((image.rgb.clone(), false));
         let mut best: Option<(usize, ZaIdDocument)> = None;
         for (page, outline_found) in pages {
+            if !outline_found
+                && best
+                    .as_ref()
+                    .is_some_and(|(_, document)| document.fields.identity_number.is_some())
+            {
+                break;
+            }
             let lines = self.text.read(&page)?;
             let fields = za_fields(&lines);
             let found = [
