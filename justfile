@@ -19,11 +19,20 @@ run *ARGS: setup
 
 # Every test of every crate (real models, real HTTP, the vendor's npm client); models and clients set up first.
 # The last line sums every test binary's result ("N passed, N failed").
-test: vendor-clients
+test: vendor-clients system-packages
     cargo build --locked --workspace --all-targets
     ./target/debug/ekyc-gateway models setup
     cargo test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed; exit failed > 0 }' target/test-output.txt
+
+# Debian packages the tests need: DejaVu fonts, from which the tests render synthetic ID cards.
+system-packages:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] && exit 0
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq fonts-dejavu-core \
+      || echo "!!! could not install fonts-dejavu-core: the synthetic ID card tests will skip" >&2
 
 # clients/trustvision-sdk/package-lock.json pins @tsocial/trustvision-sdk 2.11.2 and its dependencies.
 # The vendor clients the tests drive unchanged, installed from the npm registry exactly as locked.
