@@ -11,7 +11,7 @@ use ekyc_command as command;
 use command::documents::DocumentReader;
 use command::{FaceVerifier, ImageLimits, ScoreCalibration};
 use engine::{FaceEngine, ModelFiles, OcrModelFiles, TextReader};
-use testdata::{render_za_smart_id, CardPose, ZaCardFields};
+use testdata::{sample_za_fields, za_card_scan_and_photo, CardPose};
 
 fn reader() -> &'static DocumentReader {
     static READER: OnceLock<DocumentReader> = OnceLock::new();
@@ -27,35 +27,8 @@ fn reader() -> &'static DocumentReader {
     })
 }
 
-fn fields() -> ZaCardFields {
-    ZaCardFields {
-        surname: "MOKOENA".into(),
-        names: "THANDIWE NOMSA".into(),
-        sex: "F".into(),
-        nationality: "RSA".into(),
-        // 900102 0123 0 8 8: born 1990-01-02, female (0123 < 5000), citizen; Luhn digit 8.
-        identity_number: "9001020123088".into(),
-        date_of_birth: "02 JAN 1990".into(),
-        country_of_birth: "RSA".into(),
-        status: "CITIZEN".into(),
-    }
-}
-
-fn jpeg(image: &image::RgbImage, quality: u8) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(image)
-        .unwrap();
-    out.into_inner()
-}
-
-/// The card as a scan, and as a photo of it lying turned and tilted on a real scene.
+/// The sample card as a scan, and as a photo of it lying turned and tilted on a real scene.
 fn renders() -> Option<Vec<(&'static str, Vec<u8>)>> {
-    let portrait = testdata::read_rgb("faces/obama_1.jpg")?;
-    let face = image::imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
-    let card = render_za_smart_id(&fields(), &face)?;
-    let scene = testdata::read_rgb("faces/noface_coffee.png")?;
-    let scene = image::imageops::resize(&scene, 1600, 1067, image::imageops::FilterType::Triangle);
     let pose = CardPose {
         center: (0.5, 0.5),
         width_fraction: 0.62,
@@ -63,9 +36,9 @@ fn renders() -> Option<Vec<(&'static str, Vec<u8>)>> {
         tilt: (0.03, 0.02),
         corner_radius: testdata::ID1_CORNER_RADIUS,
     };
-    let (photo, _) = testdata::paste_card(&scene, &card, &pose);
-    let photo = image::imageops::blur(&photo, 0.8);
-    Some(vec![("scan", jpeg(&card, 92)), ("photo", jpeg(&photo, 85))])
+    let (scan, photo) =
+        za_card_scan_and_photo(&sample_za_fields(), "faces/noface_coffee.png", &pose, 0.8)?;
+    Some(vec![("scan", scan), ("photo", photo)])
 }
 
 #[test]

@@ -136,10 +136,28 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
 
     let mut servers = vec![shared_listener(&config, &shared)?];
     if let (Some(service), Listener::On(addr)) = (&shared.stateless, config.stateless.listen) {
-        servers.push(stateless_listener(&config, addr, service.clone())?);
+        let service = service.clone();
+        servers.push(own_listener(
+            &config,
+            addr,
+            dialect_stateless::DIALECT,
+            "stateless.listen",
+            move |c: &mut web::ServiceConfig| {
+                c.service(dialect_stateless::scope(service.clone()));
+            },
+            || web::to(dialect_stateless::not_found),
+        )?);
     }
     if let (Some(service), Listener::On(addr)) = (&shared.hutts, config.hutts.listen) {
-        servers.push(hutts_listener(&config, addr, service.clone())?);
+        let service = service.clone();
+        servers.push(own_listener(
+            &config,
+            addr,
+            dialect_hutts::DIALECT,
+            "hutts.listen",
+            move |c: &mut web::ServiceConfig| dialect_hutts::configure(service.clone())(c),
+            || web::to(dialect_hutts::not_found),
+        )?);
     }
     let handles: Vec<ServerHandle> = servers.iter().map(Server::handle).collect();
     if let Some(service) = &shared.aisolution {
@@ -217,19 +235,26 @@ fn shared_listener(config: &Config, shared: &Arc<Shared>) -> anyhow::Result<Serv
     Ok(server.run())
 }
 
-/// A listener that serves the stateless dialect alone, at the paths its vendor's clients call (the Java
-/// sample posts to port 3000), with the dialect's 404 envelope for anything else.
-fn stateless_listener(
+/// A listener that serves one dialect alone, where its vendor's clients call it (the stateless Java
+/// sample posts to port 3000, a Hutts client to 5000), with the dialect's own answer for any other
+/// path. `setting` names the configuration key in the bind error.
+fn own_listener<C>(
     config: &Config,
     addr: std::net::SocketAddr,
-    service: Arc<StatelessService>,
-) -> anyhow::Result<Server> {
+    dialect: &'static str,
+    setting: &'static str,
+    configure: C,
+    not_found: fn() -> actix_web::Route,
+) -> anyhow::Result<Server>
+where
+    C: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
     let server = HttpServer::new(move || {
         App::new()
-            .service(dialect_stateless::scope(service.clone()))
-            .default_service(web::to(dialect_stateless::not_found))
-            .wrap(from_fn(|request, next| {
-                prometheus::record_request(dialect_stateless::DIALECT, request, next)
+            .configure(configure.clone())
+            .default_service(not_found())
+            .wrap(from_fn(move |request, next| {
+                prometheus::record_request(dialect, request, next)
             }))
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::<RequestSpan>::new())
@@ -239,37 +264,8 @@ fn stateless_listener(
         .shutdown_timeout(config.shutdown_timeout_secs)
         .workers(worker_count(config))
         .bind(addr)
-        .with_context(|| {
-            format!("cannot listen on {addr} (stateless.listen; `off` disables it)")
-        })?;
-    tracing::info!(%addr, "stateless listener: {}", dialect_stateless::ROUTE);
-    Ok(server.run())
-}
-
-/// A listener that serves the hutts dialect alone, where a Hutts client calls it
-/// (`http://localhost:5000/<route>`), with the dialect's error shape for anything else.
-fn hutts_listener(
-    config: &Config,
-    addr: std::net::SocketAddr,
-    service: Arc<HuttsService>,
-) -> anyhow::Result<Server> {
-    let server = HttpServer::new(move || {
-        App::new()
-            .configure(dialect_hutts::configure(service.clone()))
-            .default_service(web::to(dialect_hutts::not_found))
-            .wrap(from_fn(|request, next| {
-                prometheus::record_request(dialect_hutts::DIALECT, request, next)
-            }))
-            .wrap(from_fn(echo_request_id))
-            .wrap(TracingLogger::<RequestSpan>::new())
-    });
-    let server = server
-        .disable_signals()
-        .shutdown_timeout(config.shutdown_timeout_secs)
-        .workers(worker_count(config))
-        .bind(addr)
-        .with_context(|| format!("cannot listen on {addr} (hutts.listen; `off` disables it)"))?;
-    tracing::info!(%addr, "hutts listener: {:?}", dialect_hutts::ROUTES);
+        .with_context(|| format!("cannot listen on {addr} ({setting}; `off` disables it)"))?;
+    tracing::info!(%addr, dialect, "dialect listener");
     Ok(server.run())
 }
 

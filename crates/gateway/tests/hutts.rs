@@ -9,37 +9,10 @@ mod common;
 use base64::Engine as _;
 use common::{client, start_gateway_with, to_reply, Gateway, GatewayOptions, Reply};
 use serde_json::{json, Value};
-use testdata::{render_za_smart_id, CardPose, ZaCardFields};
+use testdata::{sample_za_fields, za_card_scan_and_photo, CardPose};
 
-fn card_fields() -> ZaCardFields {
-    ZaCardFields {
-        surname: "MOKOENA".into(),
-        names: "THANDIWE NOMSA".into(),
-        sex: "F".into(),
-        nationality: "RSA".into(),
-        // Born 1990-01-02, female, citizen; Luhn check digit 8.
-        identity_number: "9001020123088".into(),
-        date_of_birth: "02 JAN 1990".into(),
-        country_of_birth: "RSA".into(),
-        status: "CITIZEN".into(),
-    }
-}
-
-fn jpeg(image: &image::RgbImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-        .encode_image(image)
-        .unwrap();
-    out.into_inner()
-}
-
-/// The card photographed: pasted turned and tilted into a real scene, blurred, JPEG.
+/// The sample card photographed: turned and tilted in a real scene, blurred, JPEG.
 fn card_photo() -> Option<Vec<u8>> {
-    let portrait = testdata::read_rgb("faces/obama_1.jpg")?;
-    let face = image::imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
-    let card = render_za_smart_id(&card_fields(), &face)?;
-    let scene = testdata::read_rgb("faces/noface_coffee.png")?;
-    let scene = image::imageops::resize(&scene, 1600, 1067, image::imageops::FilterType::Triangle);
     let pose = CardPose {
         center: (0.5, 0.5),
         width_fraction: 0.62,
@@ -47,8 +20,8 @@ fn card_photo() -> Option<Vec<u8>> {
         tilt: (0.02, 0.03),
         corner_radius: testdata::ID1_CORNER_RADIUS,
     };
-    let (photo, _) = testdata::paste_card(&scene, &card, &pose);
-    Some(jpeg(&image::imageops::blur(&photo, 0.7)))
+    za_card_scan_and_photo(&sample_za_fields(), "faces/noface_coffee.png", &pose, 0.7)
+        .map(|(_, photo)| photo)
 }
 
 fn data_uri(bytes: &[u8]) -> String {

@@ -8,37 +8,14 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use common::{client, start_gateway_with, to_reply, GatewayOptions};
 use serde_json::Value;
-use testdata::{render_za_smart_id, CardPose, ZaCardFields};
+use testdata::{sample_za_fields, za_card_scan_and_photo, CardPose};
 
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hutts")
 }
 
-fn jpeg(image: &image::RgbImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-        .encode_image(image)
-        .unwrap();
-    out.into_inner()
-}
-
 /// The synthetic cards the fixtures name: (scan, photo), JPEG.
 fn synthetic_cards() -> Option<(Vec<u8>, Vec<u8>)> {
-    let fields = ZaCardFields {
-        surname: "MOKOENA".into(),
-        names: "THANDIWE NOMSA".into(),
-        sex: "F".into(),
-        nationality: "RSA".into(),
-        identity_number: "9001020123088".into(),
-        date_of_birth: "02 JAN 1990".into(),
-        country_of_birth: "RSA".into(),
-        status: "CITIZEN".into(),
-    };
-    let portrait = testdata::read_rgb("faces/obama_1.jpg")?;
-    let face = image::imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
-    let card = render_za_smart_id(&fields, &face)?;
-    let scene = testdata::read_rgb("faces/noface_rocket.jpg")?;
-    let scene = image::imageops::resize(&scene, 1600, 1200, image::imageops::FilterType::Triangle);
     let pose = CardPose {
         center: (0.5, 0.5),
         width_fraction: 0.6,
@@ -46,8 +23,7 @@ fn synthetic_cards() -> Option<(Vec<u8>, Vec<u8>)> {
         tilt: (0.03, 0.0),
         corner_radius: testdata::ID1_CORNER_RADIUS,
     };
-    let (photo, _) = testdata::paste_card(&scene, &card, &pose);
-    Some((jpeg(&card), jpeg(&image::imageops::blur(&photo, 0.8))))
+    za_card_scan_and_photo(&sample_za_fields(), "faces/noface_rocket.jpg", &pose, 0.8)
 }
 
 fn data_uri(prefix: &str, bytes: &[u8]) -> String {

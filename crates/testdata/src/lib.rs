@@ -26,7 +26,10 @@ pub use composite::{
     HandHeldCard, Placement, ID1_CORNER_RADIUS, MRZDETECTION_ID1_CARD, MYKAD_CARD_IN_TEMPLATE,
     MYKAD_PORTRAIT, MYKAD_TEMPLATE,
 };
-pub use za_card::{render_za_smart_id, ZaCardFields, ZA_CARD_SIZE, ZA_PORTRAIT};
+pub use za_card::{
+    render_za_smart_id, sample_za_fields, za_card_scan_and_photo, ZaCardFields, ZA_CARD_SIZE,
+    ZA_PORTRAIT,
+};
 
 /// The shared test data directory: `$EKYC_SHARED_DATA`, else `<workspace>/../shared/data`.
 /// `None`, with a loud message on stderr, when it does not exist.

@@ -122,3 +122,45 @@ fn cover(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     let top = (resized.height() - height) / 2;
     imageops::crop_imm(&resized, left, top, width, height).to_image()
 }
+
+/// The sample card the tests and fixtures read: born 1990-01-02, female (sequence 0123), citizen,
+/// Luhn digit 8 (`9001020123088`).
+pub fn sample_za_fields() -> ZaCardFields {
+    ZaCardFields {
+        surname: "MOKOENA".into(),
+        names: "THANDIWE NOMSA".into(),
+        sex: "F".into(),
+        nationality: "RSA".into(),
+        identity_number: "9001020123088".into(),
+        date_of_birth: "02 JAN 1990".into(),
+        country_of_birth: "RSA".into(),
+        status: "CITIZEN".into(),
+    }
+}
+
+/// A synthetic card as a scan and as a photo, both JPEG: the card with the face of
+/// `faces/obama_1.jpg`, and that card pasted at `pose` into `scene` (a shared-data photo, scaled to
+/// 1600 px wide), blurred by `blur`. `None` (said loudly) when a data file or the fonts are absent.
+pub fn za_card_scan_and_photo(
+    fields: &ZaCardFields,
+    scene: &str,
+    pose: &crate::CardPose,
+    blur: f32,
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    let portrait = crate::read_rgb("faces/obama_1.jpg")?;
+    let face = imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
+    let card = render_za_smart_id(fields, &face)?;
+    let scene = crate::read_rgb(scene)?;
+    let height = scene.height() * 1600 / scene.width();
+    let scene = imageops::resize(&scene, 1600, height, imageops::FilterType::Triangle);
+    let (photo, _) = crate::paste_card(&scene, &card, pose);
+    Some((jpeg(&card, 92), jpeg(&imageops::blur(&photo, blur), 85)))
+}
+
+fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(image)
+        .expect("JPEG encoding into memory");
+    out.into_inner()
+}
