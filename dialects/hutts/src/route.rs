@@ -121,8 +121,32 @@ fn read_text(
     Ok(fields)
 }
 
-/// HU-2 (`000:L27-42`).
-async fn extract_text(
+/// The document's portrait, cropped.
+fn portrait(
+    service: &HuttsService,
+    image: &[u8],
+    field: &'static str,
+) -> Result<command::documents::DocumentPortrait, HuttsError> {
+    service
+        .documents
+        .verifier()
+        .document_portrait(image, &service.limits)
+        .map_err(|e| document_error(field, e))
+}
+
+/// What an extract route returns.
+#[derive(Clone, Copy)]
+enum Extract {
+    /// HU-2 (`000:L27-42`): the fields as a bare object.
+    Text,
+    /// HU-3 (`000:L44-53`): `{"extracted_face"}`.
+    Face,
+    /// HU-1 (`000:L8-25`): both, the fields under `text_extract_result`.
+    All,
+}
+
+async fn extract(
+    what: Extract,
     request: HttpRequest,
     payload: web::Payload,
     service: Data<HuttsService>,
@@ -132,66 +156,40 @@ async fn extract_text(
         async {
             let body = read(&request, payload, &service).await?;
             let image = wire::image(&body, "idPhoto")?;
-            let fields = blocking(move || read_text(&service, image, "idPhoto")).await?;
-            Ok(text_result(&fields))
+            let (face, fields) = blocking(move || {
+                let face = match what {
+                    Extract::Text => None,
+                    Extract::Face | Extract::All => Some(portrait(&service, &image, "idPhoto")?),
+                };
+                let fields = match what {
+                    Extract::Face => None,
+                    Extract::Text | Extract::All => Some(read_text(&service, image, "idPhoto")?),
+                };
+                Ok((face, fields))
+            })
+            .await?;
+            let face = face.map(|p| json!(wire::jpeg_data_uri(&p.jpeg)));
+            let fields = fields.as_ref().map(text_result);
+            Ok(match what {
+                Extract::Text => fields.unwrap_or_default(),
+                Extract::Face => json!({ "extracted_face": face }),
+                Extract::All => json!({ "extracted_face": face, "text_extract_result": fields }),
+            })
         }
         .await,
     )
 }
 
-/// HU-3 (`000:L44-53`).
-async fn extract_face(
-    request: HttpRequest,
-    payload: web::Payload,
-    service: Data<HuttsService>,
-) -> HttpResponse {
-    let service = service.into_inner();
-    respond(
-        async {
-            let body = read(&request, payload, &service).await?;
-            let image = wire::image(&body, "idPhoto")?;
-            let portrait = blocking(move || {
-                service
-                    .documents
-                    .verifier()
-                    .document_portrait(&image, &service.limits)
-                    .map_err(|e| document_error("idPhoto", e))
-            })
-            .await?;
-            Ok(json!({ "extracted_face": wire::jpeg_data_uri(&portrait.jpeg) }))
-        }
-        .await,
-    )
+async fn extract_text(r: HttpRequest, p: web::Payload, s: Data<HuttsService>) -> HttpResponse {
+    extract(Extract::Text, r, p, s).await
 }
 
-/// HU-1 (`000:L8-25`).
-async fn extract_all(
-    request: HttpRequest,
-    payload: web::Payload,
-    service: Data<HuttsService>,
-) -> HttpResponse {
-    let service = service.into_inner();
-    respond(
-        async {
-            let body = read(&request, payload, &service).await?;
-            let image = wire::image(&body, "idPhoto")?;
-            let (fields, portrait) = blocking(move || {
-                let portrait = service
-                    .documents
-                    .verifier()
-                    .document_portrait(&image, &service.limits)
-                    .map_err(|e| document_error("idPhoto", e))?;
-                let fields = read_text(&service, image, "idPhoto")?;
-                Ok((fields, portrait))
-            })
-            .await?;
-            Ok(json!({
-                "extracted_face": wire::jpeg_data_uri(&portrait.jpeg),
-                "text_extract_result": text_result(&fields),
-            }))
-        }
-        .await,
-    )
+async fn extract_face(r: HttpRequest, p: web::Payload, s: Data<HuttsService>) -> HttpResponse {
+    extract(Extract::Face, r, p, s).await
+}
+
+async fn extract_all(r: HttpRequest, p: web::Payload, s: Data<HuttsService>) -> HttpResponse {
+    extract(Extract::All, r, p, s).await
 }
 
 /// HU-4 (`000:L56-80`): the document's portrait against `face_img` (`face_match` = 100 s), the
@@ -221,9 +219,7 @@ async fn verify_id(
             let threshold = wire::number(&body, "verification_threshold", 75.0)?;
             let (fields, face_score) = blocking(move || {
                 let verifier = service.documents.verifier();
-                let portrait = verifier
-                    .document_portrait(&id_image, &service.limits)
-                    .map_err(|e| document_error("id_img", e))?;
+                let portrait = portrait(&service, &id_image, "id_img")?;
                 let selfie = verifier
                     .faces_in(&face_image, &service.limits)
                     .map_err(|e| document_error("face_img", e.into()))?
