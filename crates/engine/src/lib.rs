@@ -27,7 +27,9 @@ pub use geometry::{BoundingBox, Point};
 pub use image_io::{DecodedImage, ImageLimits};
 pub use mesh::{eye_aspect_ratios, FaceLandmarks, FivePoints};
 pub use occlusion::Occlusion;
-pub use ocr::{OcrModelFiles, TextLine, TextReader};
+pub use ocr::{
+    OcrModelFiles, TesseractError, TesseractReader, TextLine, TextReader, VIETNAMESE_LANGUAGES,
+};
 
 /// Paths of the weight files the engine loads (all verified by the gateway's model set-up first).
 #[derive(Debug, Clone)]

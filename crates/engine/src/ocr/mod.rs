@@ -10,6 +10,7 @@
 
 mod detect;
 mod recognize;
+pub mod tesseract;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ use image::RgbImage;
 
 use crate::geometry::Point;
 use crate::{timed, EngineError, ModelFiles};
+
+pub use tesseract::{TesseractError, TesseractReader, VIETNAMESE_LANGUAGES};
 
 /// Lines whose mean character probability is under this are dropped (PaddleOCR's default
 /// `drop_score`): what detection mistakes for text in a photo reads as low-probability noise.
