@@ -8,8 +8,9 @@ export EKYC_MODEL_DIR := env_var_or_default("EKYC_MODEL_DIR", env_var_or_default
 default:
     @just --list
 
+# The Debian packages come first: Tesseract is the engine's reader for Vietnamese text (docs/models.md).
 # Build the release binary and fetch, convert and verify the models (idempotent; offline once cached).
-setup:
+setup: system-packages
     cargo build --release --locked -p ekyc-gateway
     ./target/release/ekyc-gateway models setup
 
@@ -25,14 +26,21 @@ test: vendor-clients system-packages
     cargo test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed; exit failed > 0 }' target/test-output.txt
 
-# Debian packages the tests need: DejaVu fonts, from which the tests render synthetic ID cards.
+# Debian packages: DejaVu fonts render the tests' synthetic ID cards; Tesseract with its English and
+# Vietnamese data is the engine's reader for Vietnamese text (docs/models.md). One apt-get call installs
+# whatever is missing.
 system-packages:
     #!/usr/bin/env bash
     set -euo pipefail
-    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] && exit 0
+    missing=()
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
+    if ! tesseract --list-langs 2>/dev/null | grep -x vie >/dev/null; then
+      missing+=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie)
+    fi
+    [ ${#missing[@]} -eq 0 ] && exit 0
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq fonts-dejavu-core \
-      || echo "!!! could not install fonts-dejavu-core: the synthetic ID card tests will skip" >&2
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" \
+      || echo "!!! could not install ${missing[*]}: the synthetic ID card tests will skip, and Vietnamese text cannot be read" >&2
 
 # clients/trustvision-sdk/package-lock.json pins @tsocial/trustvision-sdk 2.11.2 and its dependencies.
 # The vendor clients the tests drive unchanged, installed from the npm registry exactly as locked.
@@ -62,6 +70,16 @@ calibrate: setup
     cargo run --release --locked -p ekyc-command --example calibrate -- \
         --out crates/command/calibration/dlib-resnet-v1-faceapi-1.7.15.json \
         ../shared/data/faces "$EKYC_MODEL_DIR/../calibration-faces"
+
+# Replay a dialect's fixtures against any endpoint speaking it (this gateway or the vendor); a JSON report of
+# every difference goes to contract-report-<dialect>.json. E.g. `just contract trustvision http://127.0.0.1:8080/api ID:SECRET`.
+contract DIALECT BASE_URL *KEYS:
+    cargo run --locked --release -p ekyc-gateway -- contract verify --dialect {{DIALECT}} --base-url {{BASE_URL}} {{ if KEYS == "" { "" } else { "--keys " + KEYS } }}
+
+# Route coverage of the fixtures, and the compatibility tables regenerated from the route catalogues.
+compatibility:
+    cargo run --locked -p ekyc-gateway -- contract coverage
+    cargo run --locked -p ekyc-gateway -- contract table --write docs/compatibility.md
 
 fmt:
     cargo fmt --all

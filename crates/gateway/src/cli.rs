@@ -31,6 +31,88 @@ pub enum Command {
         #[command(subcommand)]
         action: StoreCommand,
     },
+    /// Contract testing: replay recorded exchanges against an endpoint, record new ones, check coverage.
+    Contract {
+        #[command(subcommand)]
+        action: ContractCommand,
+    },
+}
+
+/// Parses a dialect name.
+fn dialect(name: &str) -> Result<contract::Dialect, String> {
+    contract::Dialect::from_name(name).ok_or_else(|| {
+        format!("unknown dialect {name:?} (hutts, stateless, trustvision, aisolution)")
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContractCommand {
+    /// Replay every fixture of a dialect against an endpoint speaking it (this gateway or the vendor),
+    /// re-signing requests; print a summary and write a JSON report of every difference. Exit status 0
+    /// when everything matches, 1 when something differs, 2 when the run could not start.
+    Verify {
+        /// hutts, stateless, trustvision or aisolution.
+        #[arg(long, value_parser = dialect)]
+        dialect: contract::Dialect,
+        /// Where the dialect's routes start, e.g. http://127.0.0.1:8080/api for trustvision,
+        /// http://127.0.0.1:8080 for aisolution, http://127.0.0.1:5000 for hutts.
+        #[arg(long, value_name = "URL")]
+        base_url: String,
+        /// trustvision ACCESS_KEY_ID:SECRET; aisolution TOKEN; stateless KEY:IV (default: the vendor
+        /// sample's); hutts none.
+        #[arg(long, env = "EKYC_CONTRACT_KEYS", hide_env_values = true)]
+        keys: Option<String>,
+        /// The fixtures root (one directory per dialect).
+        #[arg(long, value_name = "DIR", default_value = "fixtures")]
+        fixtures: PathBuf,
+        /// Where data files named by fixtures are looked up (repeatable, in order).
+        #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+        data: Vec<PathBuf>,
+        /// The JSON report [default: contract-report-<dialect>.json].
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Do not print each failure as it happens.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Send every fixture's request to a live endpoint and write the exchanges, with its answers as the
+    /// expected responses, as reviewable fixture files under OUT/<dialect>/.
+    Record {
+        #[arg(long, value_parser = dialect)]
+        dialect: contract::Dialect,
+        /// The live endpoint (as --base-url of verify).
+        #[arg(long, value_name = "URL")]
+        upstream: String,
+        #[arg(long, env = "EKYC_CONTRACT_KEYS", hide_env_values = true)]
+        keys: Option<String>,
+        /// Where the requests come from (fixtures, or request-only files without a response).
+        #[arg(long, value_name = "DIR", default_value = "fixtures")]
+        fixtures: PathBuf,
+        #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+        data: Vec<PathBuf>,
+        /// Where the recorded files go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Check that every catalogued route has fixtures of its success (or refusal) and of each error
+    /// its vendor documents; exit status 1 and the gaps listed when not.
+    Coverage {
+        #[arg(long, value_parser = dialect)]
+        dialect: Option<contract::Dialect>,
+        #[arg(long, value_name = "DIR", default_value = "fixtures")]
+        fixtures: PathBuf,
+    },
+    /// Print the route tables of docs/compatibility.md, or rewrite (--write) or check (--check) them in place.
+    Table {
+        #[arg(long, value_parser = dialect)]
+        dialect: Option<contract::Dialect>,
+        #[arg(long, value_name = "DIR", default_value = "fixtures")]
+        fixtures: PathBuf,
+        #[arg(long, value_name = "FILE", conflicts_with = "check")]
+        write: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 
 mod cli;
 mod config;
+mod contract_cli;
 mod models;
 mod ops;
 mod prometheus;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Contract { action } => contract_cli::run(action),
         Command::Store { action } => {
             let result = match action {
                 StoreCommand::Stats => storage::stats(&config).map(|()| true),

@@ -3,6 +3,8 @@
 //! fields ([`form_fields`]), and decoding the many flavours of base64 clients send ([`decode_base64`],
 //! spec X4). Errors are typed; each dialect maps them onto its own vocabulary.
 
+pub mod catalogue;
+
 use actix_multipart::Multipart;
 use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use actix_web::web::{self, Bytes, BytesMut};

@@ -6,12 +6,14 @@
 //! WhatsApp reply shapes ([`whatsapp`]) and the mapping onto commands ([`route`]).
 
 pub mod auth;
+pub mod catalogue;
 pub mod error;
 pub mod route;
 pub mod whatsapp;
 pub mod wire;
 
 pub use auth::{Client, Clients};
+pub use catalogue::ROUTES;
 pub use error::AisolutionError;
 pub use route::{scope, AisolutionService, Thresholds};
 

@@ -6,13 +6,15 @@
 //! Thin by design: wire types ([`wire`]), the error table ([`error`]), verifyID's scores
 //! ([`verify`]) and the routes ([`route`]).
 
+pub mod catalogue;
 pub mod error;
 pub mod route;
 pub mod verify;
 pub mod wire;
 
+pub use catalogue::ROUTES;
 pub use error::HuttsError;
-pub use route::{configure, not_found, HuttsService, ROUTES};
+pub use route::{configure, not_found, HuttsService};
 
 /// The dialect's name in configuration, metrics labels and logs.
 pub const DIALECT: &str = "hutts";

@@ -5,11 +5,13 @@
 //! Thin by design: wire types ([`wire`]), the vendor's encryption ([`crypto`]), the one error table
 //! ([`error`]) and the mapping onto the command model's `CompareFaces` ([`route`]).
 
+pub mod catalogue;
 pub mod crypto;
 pub mod error;
 pub mod route;
 pub mod wire;
 
+pub use catalogue::ROUTES;
 pub use crypto::ImageCipher;
 pub use error::StatelessError;
 pub use route::{not_found, scope, StatelessService, ROUTE};

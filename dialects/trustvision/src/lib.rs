@@ -8,6 +8,7 @@
 //! ([`media`], [`faces`], [`records`], [`session`]).
 
 pub mod auth;
+pub mod catalogue;
 pub mod crypto;
 pub mod error;
 pub mod faces;
@@ -24,6 +25,7 @@ use actix_web::web::{self, Data};
 use actix_web::Scope;
 
 pub use auth::Keys;
+pub use catalogue::ROUTES;
 pub use error::TrustVisionError;
 pub use service::{rate_limiter, Profiles, Settings, Thresholds, TrustVisionService};
 
