@@ -199,3 +199,73 @@ fn the_cli_reports_every_difference() {
     assert_eq!(mismatches, 4, "{report}");
     assert!(stdout.contains("DIFFERS"), "{stdout}");
 }
+
+/// `contract record` writes reviewable files that replay: exchanges recorded from the real binary (a flow
+/// with captures included) verify against a fresh gateway, with varying values given rules.
+#[test]
+fn recorded_exchanges_replay() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixtures = scratch.path().join("requests");
+    let source = repo().join("fixtures/aisolution");
+    // The face-search flow and its steps, with their expected responses dropped: request-only files.
+    let flow: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(source.join("flows/face-search.json")).unwrap())
+            .unwrap();
+    std::fs::create_dir_all(fixtures.join("aisolution/flows")).unwrap();
+    std::fs::copy(
+        source.join("flows/face-search.json"),
+        fixtures.join("aisolution/flows/face-search.json"),
+    )
+    .unwrap();
+    for step in flow["steps"].as_array().unwrap() {
+        let step = step.as_str().unwrap();
+        let mut fixture: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(source.join(step)).unwrap()).unwrap();
+        let object = fixture.as_object_mut().unwrap();
+        object.remove("response");
+        object.remove("match");
+        let to = fixtures.join("aisolution").join(step);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
+    }
+    let recorded = scratch.path().join("recorded");
+    let upstream = gateway();
+    let (ok, stdout, stderr) = run_cli(
+        scratch.path(),
+        &[
+            "contract",
+            "record",
+            "--dialect",
+            "aisolution",
+            "--upstream",
+            &upstream.url(""),
+            "--keys",
+            AI_TOKEN,
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--data",
+            shared_data().to_str().unwrap(),
+            "--out",
+            recorded.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    eprintln!("{stdout}");
+    let added: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(recorded.join("aisolution/ai3-addface/face-search-addface-ok.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(added["response"]["json"]["status"], "OK", "{added}");
+    assert_eq!(added["match"]["message.person_id"], "xid", "{added}");
+    assert!(added["source"].as_str().unwrap().starts_with("recorded from"));
+
+    let fresh = gateway();
+    let suite = Suite::load(&recorded.join("aisolution")).unwrap_or_else(|e| panic!("{e}"));
+    let report = contract::verify(
+        &suite,
+        &target(&fresh, Dialect::Aisolution, vec![shared_data()]),
+        |_| {},
+    );
+    assert!(report.passed(), "{}", report.details());
+    assert_eq!(report.passed, flow["steps"].as_array().unwrap().len());
+}
