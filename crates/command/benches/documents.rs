@@ -8,6 +8,10 @@
 //!    read twice by `DocumentReader::read_za_id`: as a scan (the card image, JPEG) and as a photo
 //!    (pasted turned and tilted into a real scene, blurred, JPEG). The fields, the portraits and
 //!    the photo poses vary with a seeded generator, so every run reads the same documents.
+//!    Then **synthetic** green barcoded ID book pages (`testdata::render_za_green_book`: the same
+//!    fonts and faces, a grey portrait, a Code 39 of the ID number drawn by rxing's writer), read
+//!    the same two ways; on every fourth page the printed number is one digit off (the barcode's
+//!    is right), which the reader must report from the barcode.
 //! 2. Real documents with a machine-readable zone (`../shared/data/documents/mrz/`): the whole
 //!    image is read by `TextReader::read` and the lines handed to `read_mrz`, and the fields are
 //!    compared with the zones transcribed by eye in `crates/engine/tests/mrz.rs`.
@@ -22,17 +26,21 @@ use std::time::{Duration, Instant};
 
 use ekyc_command as command;
 
-use command::documents::{DocumentReader, ZaIdFields};
+use command::documents::{DocumentReader, FieldSource, ZaDocumentKind, ZaIdFields};
 use command::{FaceVerifier, ImageLimits, ScoreCalibration};
 use engine::document::{read_mrz, Mrz};
 use engine::{FaceEngine, ModelFiles, OcrModelFiles, TextReader};
 use image::RgbImage;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use testdata::{paste_card, render_za_smart_id, CardPose, ZaCardFields, ID1_CORNER_RADIUS};
+use testdata::{
+    paste_card, render_za_green_book, render_za_smart_id, CardPose, ZaBookFields, ZaCardFields,
+    ID1_CORNER_RADIUS,
+};
 
 const SEED: u64 = 0xD0C5_2A1D;
 const CARDS: usize = 24;
+const BOOKS: usize = 24;
 /// In the shared data.
 const MRZ_DIR: &str = "documents/mrz";
 
@@ -74,6 +82,8 @@ const NAMES: [&str; 16] = [
 ];
 /// Printed nationality and country of birth of the permanent residents (citizenship digit 1).
 const FOREIGN: [&str; 5] = ["ZWE", "MOZ", "GBR", "NGA", "IND"];
+/// The country of birth a green ID book prints for a permanent resident.
+const FOREIGN_BOOK: [&str; 5] = ["ZIMBABWE", "MALAWI", "LESOTHO", "NIGERIA", "INDIA"];
 const MONTHS: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
@@ -314,7 +324,9 @@ fn main() {
     );
     println!();
 
-    za_cards(&reader);
+    let (portraits, scenes) = za_inputs(&reader);
+    za_cards(&reader, &portraits, &scenes);
+    za_books(&reader, &portraits, &scenes);
     mrz_documents(&text);
     println!(
         "machine: load average {} at the end",
@@ -342,11 +354,42 @@ struct Reading {
     outline_found: bool,
     /// Lines of text read.
     lines: usize,
+    /// Where the reported ID number came from.
+    number_source: Option<FieldSource>,
+    kind: Option<ZaDocumentKind>,
     elapsed: Duration,
 }
 
-fn za_cards(reader: &DocumentReader) {
-    let mut rng = StdRng::seed_from_u64(SEED);
+/// One `read_za_id`, timed, against what it should report (a field is right when reported as
+/// expected; a field the document does not print is right when not reported).
+fn read_za(reader: &DocumentReader, bytes: &[u8], expected: &ZaIdFields) -> Reading {
+    let started = Instant::now();
+    let document = reader.read_za_id(bytes, &ImageLimits::default());
+    let elapsed = started.elapsed();
+    let (got, outline_found, lines, number_source, kind) = match document {
+        Ok(d) => (
+            d.fields,
+            d.outline_found,
+            d.lines.len(),
+            d.sources.get("identity_number").copied(),
+            d.kind,
+        ),
+        Err(_) => (ZaIdFields::default(), false, 0, None, None),
+    };
+    let right = ZA_FIELDS.map(|(_, field)| field(&got) == field(expected));
+    Reading {
+        right,
+        got,
+        outline_found,
+        lines,
+        number_source,
+        kind,
+        elapsed,
+    }
+}
+
+/// The portraits (cropped around each face) and the scenes (scaled) the synthetic documents use.
+fn za_inputs(reader: &DocumentReader) -> (Vec<RgbImage>, Vec<RgbImage>) {
     let portraits: Vec<RgbImage> = PORTRAITS
         .iter()
         .map(|rel| portrait_crop(reader.verifier(), rel))
@@ -364,33 +407,26 @@ fn za_cards(reader: &DocumentReader) {
             )
         })
         .collect();
+    (portraits, scenes)
+}
+
+fn za_cards(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]) {
+    let mut rng = StdRng::seed_from_u64(SEED);
     let cards: Vec<SyntheticCard> = (0..CARDS)
-        .map(|i| synthetic_card(i, &mut rng, &portraits, &scenes))
+        .map(|i| synthetic_card(i, &mut rng, portraits, scenes))
         .collect();
 
     // The first reading pays for lazily built buffers; it is done once, untimed, before the runs.
     let _ = reader.read_za_id(&cards[0].scan, &ImageLimits::default());
 
-    let read = |bytes: &[u8], expected: &ZaIdFields| -> Reading {
-        let started = Instant::now();
-        let document = reader.read_za_id(bytes, &ImageLimits::default());
-        let elapsed = started.elapsed();
-        let (got, outline_found, lines) = match document {
-            Ok(d) => (d.fields, d.outline_found, d.lines.len()),
-            Err(_) => (ZaIdFields::default(), false, 0),
-        };
-        let right =
-            ZA_FIELDS.map(|(_, field)| field(&got).is_some() && field(&got) == field(expected));
-        Reading {
-            right,
-            got,
-            outline_found,
-            lines,
-            elapsed,
-        }
-    };
-    let scans: Vec<Reading> = cards.iter().map(|c| read(&c.scan, &c.expected)).collect();
-    let photos: Vec<Reading> = cards.iter().map(|c| read(&c.photo, &c.expected)).collect();
+    let scans: Vec<Reading> = cards
+        .iter()
+        .map(|c| read_za(reader, &c.scan, &c.expected))
+        .collect();
+    let photos: Vec<Reading> = cards
+        .iter()
+        .map(|c| read_za(reader, &c.photo, &c.expected))
+        .collect();
 
     println!("### 1. SYNTHETIC South African smart ID cards ({CARDS} cards, each as a scan and as a photo)");
     println!();
@@ -423,9 +459,15 @@ fn za_cards(reader: &DocumentReader) {
         rate(scans.iter().filter(|r| r.outline_found).count(), CARDS),
         rate(photos.iter().filter(|r| r.outline_found).count(), CARDS)
     );
+    println!(
+        "| (told a smart card) | {} | {} |",
+        rate(kind_count(&scans, ZaDocumentKind::SmartCard), CARDS),
+        rate(kind_count(&photos, ZaDocumentKind::SmartCard), CARDS)
+    );
     println!();
-    println!("Time per document, `read_za_id`, one thread: decode, locate, then OCR of the rectified card both");
-    println!("ways up when an outline is located, else of the whole image once; then the fields.");
+    println!("Time per document, `read_za_id`, one thread: decode, locate, barcodes (Code 39, Code 128, PDF417)");
+    println!("on the rectified card and on the whole image (the card front has none), then OCR of the rectified");
+    println!("card both ways up when an outline is located, else of the whole image once; then the fields.");
     println!();
     timing_header();
     timing_row(
@@ -490,6 +532,266 @@ fn card_label(card: &SyntheticCard, kind: &str) -> String {
         format!("{who} ({portrait}; {})", card.photo_note)
     } else {
         format!("{who} ({portrait})")
+    }
+}
+
+fn kind_count(readings: &[Reading], kind: ZaDocumentKind) -> usize {
+    readings.iter().filter(|r| r.kind == Some(kind)).count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Synthetic South African green barcoded ID books
+
+/// One synthetic book page: what it prints, what `read_za_id` should report, its two renderings.
+struct SyntheticBook {
+    printed: ZaBookFields,
+    expected: ZaIdFields,
+    portrait: &'static str,
+    scan: Vec<u8>,
+    photo: Vec<u8>,
+    photo_note: String,
+}
+
+fn za_books(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]) {
+    // A seed of their own: the cards above stay the documents they were.
+    let mut rng = StdRng::seed_from_u64(SEED + 1);
+    let books: Vec<SyntheticBook> = (0..BOOKS)
+        .map(|i| synthetic_book(i, &mut rng, portraits, scenes))
+        .collect();
+    let scans: Vec<Reading> = books
+        .iter()
+        .map(|b| read_za(reader, &b.scan, &b.expected))
+        .collect();
+    let photos: Vec<Reading> = books
+        .iter()
+        .map(|b| read_za(reader, &b.photo, &b.expected))
+        .collect();
+    // The portrait, as verifyID / extractFace find it (not timed: the table below is `read_za_id`).
+    let portrait_found = |bytes: &[u8]| {
+        reader
+            .verifier()
+            .document_portrait(bytes, &ImageLimits::default())
+            .is_ok()
+    };
+    let scan_faces = books.iter().filter(|b| portrait_found(&b.scan)).count();
+    let photo_faces = books.iter().filter(|b| portrait_found(&b.photo)).count();
+    let misprinted = books
+        .iter()
+        .filter(|b| b.printed.identity_number != b.printed.barcode)
+        .count();
+
+    println!("### 1b. SYNTHETIC South African green barcoded ID books ({BOOKS} identity pages, each as a scan and as a photo)");
+    println!();
+    println!("Rendered by `testdata::render_za_green_book` (DejaVu fonts, the same real face photos in grey, a Code 39");
+    println!("of the ID number drawn by rxing's writer); not real books. Scan: the 1000x704 page, JPEG q92. Photo:");
+    println!("as the cards'. On {misprinted} of the pages (every fourth) the printed number is one digit off and");
+    println!("only the barcode carries the right one. The book prints no nationality: that row counts a page");
+    println!("right when none is reported. Seed {:#x}.", SEED + 1);
+    println!();
+    println!("| field | scans exact | photos exact |");
+    println!("|---|---|---|");
+    for (k, (name, _)) in ZA_FIELDS.iter().enumerate() {
+        println!(
+            "| {name} | {} | {} |",
+            rate(scans.iter().filter(|r| r.right[k]).count(), BOOKS),
+            rate(photos.iter().filter(|r| r.right[k]).count(), BOOKS)
+        );
+    }
+    println!(
+        "| all fields of a page | {} | {} |",
+        rate(
+            scans.iter().filter(|r| r.right.iter().all(|&x| x)).count(),
+            BOOKS
+        ),
+        rate(
+            photos.iter().filter(|r| r.right.iter().all(|&x| x)).count(),
+            BOOKS
+        )
+    );
+    let from_barcode = |readings: &[Reading]| {
+        readings
+            .iter()
+            .filter(|r| matches!(r.number_source, Some(FieldSource::Barcode(_))))
+            .count()
+    };
+    println!(
+        "| (ID number from the barcode) | {} | {} |",
+        rate(from_barcode(&scans), BOOKS),
+        rate(from_barcode(&photos), BOOKS)
+    );
+    println!(
+        "| (page outline located) | {} | {} |",
+        rate(scans.iter().filter(|r| r.outline_found).count(), BOOKS),
+        rate(photos.iter().filter(|r| r.outline_found).count(), BOOKS)
+    );
+    println!(
+        "| (told a green book) | {} | {} |",
+        rate(kind_count(&scans, ZaDocumentKind::GreenBook), BOOKS),
+        rate(kind_count(&photos, ZaDocumentKind::GreenBook), BOOKS)
+    );
+    println!(
+        "| (portrait face found, `document_portrait`) | {} | {} |",
+        rate(scan_faces, BOOKS),
+        rate(photo_faces, BOOKS)
+    );
+    println!();
+    println!("Time per document, `read_za_id`, one thread, as for the cards. In a photo the Code 39 is found on");
+    println!("the rectified page and the whole image is not searched for barcodes; a scan has no outline, so its");
+    println!("whole image is searched (and read once).");
+    println!();
+    timing_header();
+    timing_row(
+        "scan (1000x704)",
+        &scans.iter().map(|r| r.elapsed).collect::<Vec<_>>(),
+    );
+    timing_row(
+        "photo (1600x1067)",
+        &photos.iter().map(|r| r.elapsed).collect::<Vec<_>>(),
+    );
+    println!();
+
+    let mut misses = Vec::new();
+    for (kind, readings) in [("scan", &scans), ("photo", &photos)] {
+        for (book, reading) in books.iter().zip(readings.iter()) {
+            let wrong: Vec<String> = ZA_FIELDS
+                .iter()
+                .zip(reading.right)
+                .filter(|(_, right)| !right)
+                .map(|((name, field), _)| {
+                    let got = field(&reading.got).map_or("(none)".to_owned(), |g| format!("`{g}`"));
+                    format!(
+                        "{name} {got} for `{}`",
+                        field(&book.expected).unwrap_or("-")
+                    )
+                })
+                .collect();
+            if !wrong.is_empty() {
+                let who = format!("{} / {}", book.printed.surname, book.printed.forenames);
+                let portrait = book.portrait.trim_start_matches("faces/");
+                let note = if kind == "photo" {
+                    format!("{portrait}; {}", book.photo_note)
+                } else {
+                    portrait.to_owned()
+                };
+                misses.push(format!(
+                    "| {who} ({note}) | {kind} | {} | {} | {} |",
+                    if reading.outline_found { "yes" } else { "no" },
+                    reading.lines,
+                    wrong.join("; ")
+                ));
+            }
+        }
+    }
+    println!(
+        "Every book reading with a wrong or missing field ({}):",
+        misses.len()
+    );
+    println!();
+    if !misses.is_empty() {
+        println!("| page | as | outline located | lines read | wrong or missing |");
+        println!("|---|---|---|---|---|");
+        for miss in &misses {
+            println!("{miss}");
+        }
+        println!();
+    }
+}
+
+fn synthetic_book(
+    i: usize,
+    rng: &mut StdRng,
+    portraits: &[RgbImage],
+    scenes: &[RgbImage],
+) -> SyntheticBook {
+    let surname = SURNAMES[rng.gen_range(0..SURNAMES.len())];
+    let names = NAMES[rng.gen_range(0..NAMES.len())];
+    let female = i.is_multiple_of(2);
+    let citizen = i % 3 != 2;
+    let year = rng.gen_range(1940..=2005u32);
+    let month = rng.gen_range(1..=12u32);
+    let day = rng.gen_range(1..=days_in_month(year, month));
+    let sequence = if female {
+        rng.gen_range(0..5000u32)
+    } else {
+        rng.gen_range(5000..10_000u32)
+    };
+    let race_digit = if rng.gen_bool(0.8) { 8 } else { 9 };
+    let payload = format!(
+        "{:02}{month:02}{day:02}{sequence:04}{}{race_digit}",
+        year % 100,
+        u8::from(!citizen)
+    );
+    let identity_number = format!("{payload}{}", luhn_digit(&payload));
+    // Every fourth page prints its number with the ninth digit wrong (the Luhn digit then fails).
+    let printed_number = if i % 4 == 3 {
+        let mut digits: Vec<u8> = identity_number.bytes().collect();
+        digits[8] = b'0' + (digits[8] - b'0' + 5) % 10;
+        String::from_utf8(digits).expect("digits")
+    } else {
+        identity_number.clone()
+    };
+    let origin = if citizen {
+        "SUID-AFRIKA"
+    } else {
+        FOREIGN_BOOK[rng.gen_range(0..FOREIGN_BOOK.len())]
+    };
+    // Issued at 16 or later, from 1986 (the barcoded book's first year).
+    let first = (year + 16).max(1986);
+    let issued_year = rng.gen_range(first..=first.max(2012));
+    let issued_month = rng.gen_range(1..=12u32);
+    let issued_day = rng.gen_range(1..=days_in_month(issued_year, issued_month));
+    let printed = ZaBookFields {
+        identity_number: printed_number,
+        barcode: identity_number.clone(),
+        surname: surname.into(),
+        forenames: names.into(),
+        country_of_birth: origin.into(),
+        date_of_birth: format!("{year:04}-{month:02}-{day:02}"),
+        date_issued: format!("{issued_year:04}-{issued_month:02}-{issued_day:02}"),
+    };
+    let expected = ZaIdFields {
+        identity_number: Some(identity_number),
+        date_of_birth: Some(format!("{year:04}-{month:02}-{day:02}")),
+        sex: Some(if female { "F" } else { "M" }.into()),
+        status: Some(if citizen { "Citizen" } else { "Non Citizen" }.into()),
+        country_of_birth: Some(if citizen { "South Africa" } else { origin }.into()),
+        names: Some(names.into()),
+        surname: Some(surname.into()),
+        nationality: None,
+    };
+    let p = i % portraits.len();
+    let page =
+        render_za_green_book(&printed, &portraits[p]).expect("fonts-dejavu-core is installed");
+    let scan = jpeg(&page, 92);
+    let pose = CardPose {
+        center: (
+            0.5 + rng.gen_range(-0.05..0.05),
+            0.5 + rng.gen_range(-0.05..0.05),
+        ),
+        width_fraction: rng.gen_range(0.55..0.7),
+        rotation_degrees: rng.gen_range(-8.0..=8.0),
+        tilt: (rng.gen_range(-0.04..=0.04), rng.gen_range(-0.04..=0.04)),
+        corner_radius: 0.0,
+    };
+    let blur = rng.gen_range(0.5..=1.2f32);
+    let quality = rng.gen_range(75..=90u8);
+    let scene = i % scenes.len();
+    let (photo, _) = paste_card(&scenes[scene], &page, &pose);
+    let photo = image::imageops::blur(&photo, blur);
+    let photo_note = format!(
+        "{} turn {:+.1} tilt ({:+.3}, {:+.3}) blur {blur:.2} q{quality}",
+        SCENES[scene].trim_start_matches("faces/noface_"),
+        pose.rotation_degrees,
+        pose.tilt.0,
+        pose.tilt.1
+    );
+    SyntheticBook {
+        printed,
+        expected,
+        portrait: PORTRAITS[p],
+        scan,
+        photo: jpeg(&photo, quality),
+        photo_note,
     }
 }
 

@@ -5,8 +5,10 @@
 //! box lies mostly on the document. A photo without a located outline (a scan filling the frame, a
 //! green ID book's page) is taken as the document itself: its largest face is the portrait.
 
-use engine::document::locate_cards;
-use engine::{AnalyzedFace, EngineError, ImageLimits};
+use std::collections::BTreeMap;
+
+use engine::document::{locate_cards, read_barcodes, Barcode, BarcodeKind, ZaIdNumber};
+use engine::{AnalyzedFace, EngineError, ImageLimits, TextLine};
 
 use crate::compare::FaceVerifier;
 
@@ -85,7 +87,7 @@ impl FaceVerifier {
 pub struct ZaIdFields {
     /// 13 digits, Luhn-checked.
     pub identity_number: Option<String>,
-    /// `YYYY-MM-DD`, from the ID number.
+    /// `YYYY-MM-DD`, from the ID number (else as printed, when it reads as a date).
     pub date_of_birth: Option<String>,
     /// `M` or `F`, from the ID number (else as printed).
     pub sex: Option<String>,
@@ -98,46 +100,113 @@ pub struct ZaIdFields {
     pub nationality: Option<String>,
 }
 
+/// Where a reported field came from, so that a caller can tell what was read off the document
+/// from what was worked out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldSource {
+    /// Decoded from a barcode on the document (the green ID book's Code 39 ID number).
+    Barcode(BarcodeKind),
+    /// Read as printed text; `confidence` is the recogniser's mean character probability (0-1)
+    /// over the line it was read from.
+    Text { confidence: f32 },
+    /// Worked out from another field, named by its [`ZaIdFields`] name (date of birth, sex and
+    /// status from `identity_number`).
+    Derived { from: &'static str },
+}
+
+/// Which South African identity document was read, when its labels or barcode tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZaDocumentKind {
+    /// The smart ID card: English labels (`Surname`, `Names`, `Nationality`, `Identity Number`,
+    /// `Status`). Its back carries a PDF417 symbol whose payload the issuer encrypts: it is
+    /// decoded as a symbol (listed in [`ZaIdDocument::barcodes`]) but its content cannot be read
+    /// offline, holds no readable ID number, and is never used for a field.
+    SmartCard,
+    /// The green barcoded ID book: bilingual labels (`VAN/SURNAME`, `VOORNAME/FORENAMES`, ...) and
+    /// a Code 39 barcode of the ID number above them.
+    GreenBook,
+}
+
 /// What was read off a South African ID document.
 #[derive(Debug, Clone)]
 pub struct ZaIdDocument {
     pub fields: ZaIdFields,
+    /// Where each field of `fields` that was read came from, by its [`ZaIdFields`] name
+    /// (`identity_number`, `surname`, ...); a field not read has no entry.
+    pub sources: BTreeMap<&'static str, FieldSource>,
+    /// The kind of document, when its labels or its barcode tell it.
+    pub kind: Option<ZaDocumentKind>,
+    /// Every barcode decoded on the document (also those that carry no ID number).
+    pub barcodes: Vec<Barcode>,
     /// Every line of text read, in reading order (what the fields were taken from).
     pub lines: Vec<engine::TextLine>,
     /// Whether a document outline was located and rectified (else the whole photo was read).
     pub outline_found: bool,
 }
 
-/// The labels printed above each value (smart card; green ID book in both languages).
-const LABELS: [(&str, &[&str]); 8] = [
-    ("surname", &["surname", "van/surname", "van"]),
+/// The labels printed above each value (smart card; green ID book in both languages), as
+/// [`label_key`] spells them: lower-case letters and digits only, so that OCR's spacing around a
+/// slash or a hyphen does not matter. `date_issued` (the book's) is recognised so that its value
+/// is never taken for another field's, but not reported.
+const LABELS: [(&str, &[&str]); 9] = [
+    ("surname", &["surname", "vansurname", "van"]),
     (
         "names",
-        &["names", "forenames", "voorname/forenames", "voorname"],
+        &["names", "forenames", "voornameforenames", "voorname"],
     ),
-    ("sex", &["sex", "geslag/sex"]),
+    ("sex", &["sex", "geslagsex"]),
     ("nationality", &["nationality"]),
     (
         "identity_number",
-        &["identity number", "id no", "i.d. no", "identiteitsnommer"],
+        &["identitynumber", "idno", "identiteitsnommer"],
     ),
     (
         "date_of_birth",
-        &[
-            "date of birth",
-            "geboortedatum/date of birth",
-            "geboortedatum",
-        ],
+        &["dateofbirth", "geboortedatumdateofbirth", "geboortedatum"],
     ),
     (
         "country_of_birth",
         &[
-            "country of birth",
-            "district or country of birth",
-            "geboortedistrik of-land/district or country of birth",
+            "countryofbirth",
+            "districtorcountryofbirth",
+            "geboortedistrikoflanddistrictorcountryofbirth",
         ],
     ),
     ("status", &["status"]),
+    (
+        "date_issued",
+        &["dateissued", "datumuitgereikdateissued", "datumuitgereik"],
+    ),
+];
+
+/// Printed words (as [`label_key`] spells them) found only on the green ID book...
+const GREEN_BOOK_WORDS: [&str; 7] = [
+    "vansurname",
+    "voornameforenames",
+    "geboortedistrikoflanddistrictorcountryofbirth",
+    "geboortedatumdateofbirth",
+    "datumuitgereikdateissued",
+    "saburgersacitizen",
+    "identiteitsnommer",
+];
+/// ...and only on the smart card.
+const SMART_CARD_WORDS: [&str; 7] = [
+    "surname",
+    "names",
+    "nationality",
+    "identitynumber",
+    "status",
+    "countryofbirth",
+    "nationalidentitycard",
+];
+
+/// The symbologies sought: the green ID book's Code 39 (Code 128 for reprints that use it), and
+/// the smart card back's PDF417 (read, but its payload is encrypted: see
+/// [`ZaDocumentKind::SmartCard`]).
+const ZA_BARCODES: [BarcodeKind; 3] = [
+    BarcodeKind::Code39,
+    BarcodeKind::Code128,
+    BarcodeKind::Pdf417,
 ];
 
 /// Reads documents: the face verifier (portraits) and the text reader (E6).
@@ -158,7 +227,12 @@ impl DocumentReader {
     /// Reads a South African ID document (smart card or green ID book) in a photo or scan: the
     /// outline is located and rectified when found (both ways up are tried), the text read, and
     /// the fields taken from the labels; the ID number is searched in every line and only a
-    /// Luhn-valid number is reported. CPU-bound: call from a blocking pool.
+    /// Luhn-valid number is reported. Barcodes (Code 39, Code 128, PDF417) are read on the
+    /// rectified document, and on the whole photo when that gave no ID number: a payload that is
+    /// a Luhn-valid 13-digit ID number takes precedence over the printed one, as the Hutts server
+    /// did (the printed digits are what OCR misreads; the bars carry the same number). The smart
+    /// card's PDF417 payload is encrypted by the issuer and is not read. CPU-bound: call from a
+    /// blocking pool.
     pub fn read_za_id(
         &self,
         bytes: &[u8],
@@ -168,10 +242,29 @@ impl DocumentReader {
         let best_card = locate_cards(&image.rgb)
             .into_iter()
             .max_by(|a, b| (a.area() * a.confidence).total_cmp(&(b.area() * b.confidence)));
-        let mut pages: Vec<(image::RgbImage, bool)> = match best_card
+        let flat = best_card
             .as_ref()
-            .and_then(|card| engine::document::rectify(&image.rgb, card))
-        {
+            .and_then(|card| engine::document::rectify(&image.rgb, card));
+        // A 1D symbol reads either way up, so one copy of the rectified document is enough.
+        let mut barcodes = flat
+            .as_ref()
+            .map(|flat| read_barcodes(flat, &ZA_BARCODES))
+            .unwrap_or_default();
+        if !barcodes.iter().any(|b| id_number_of(b).is_some()) {
+            for found in read_barcodes(&image.rgb, &ZA_BARCODES) {
+                if !barcodes
+                    .iter()
+                    .any(|b| b.kind == found.kind && b.text == found.text)
+                {
+                    barcodes.push(found);
+                }
+            }
+        }
+        let barcoded = barcodes
+            .iter()
+            .find_map(|b| id_number_of(b).map(|number| (number, b.kind)));
+
+        let mut pages: Vec<(image::RgbImage, bool)> = match flat {
             Some(flat) => {
                 let turned = image::imageops::rotate180(&flat);
                 vec![(flat, true), (turned, true)]
@@ -179,20 +272,17 @@ impl DocumentReader {
             None => Vec::new(),
         };
         // The whole photo is read too when no outline was found, or when the outline read gave no
-        // ID number: a scan filling the frame has no outline of its own, and the locator may take
-        // a rectangle printed on the card (the portrait's frame) for one.
+        // ID number (or, with the number from a barcode, no names): a scan filling the frame has
+        // no outline of its own, and the locator may take a rectangle printed on the card (the
+        // portrait's frame) for one.
         pages.push((image.rgb.clone(), false));
         let mut best: Option<(usize, ZaIdDocument)> = None;
         for (page, outline_found) in pages {
-            if !outline_found
-                && best
-                    .as_ref()
-                    .is_some_and(|(_, document)| document.fields.identity_number.is_some())
-            {
+            if !outline_found && best.as_ref().is_some_and(|(_, d)| read_enough(d)) {
                 break;
             }
             let lines = self.text.read(&page)?;
-            let fields = za_fields(&lines);
+            let (fields, sources) = read_fields(&lines, barcoded.clone());
             let found = [
                 &fields.identity_number,
                 &fields.surname,
@@ -205,10 +295,14 @@ impl DocumentReader {
             .count()
                 + 3 * usize::from(fields.identity_number.is_some());
             if best.as_ref().is_none_or(|(score, _)| found > *score) {
+                let kind = document_kind(&lines, &barcodes);
                 best = Some((
                     found,
                     ZaIdDocument {
                         fields,
+                        sources,
+                        kind,
+                        barcodes: barcodes.clone(),
                         lines,
                         outline_found,
                     },
@@ -220,25 +314,72 @@ impl DocumentReader {
     }
 }
 
+/// Whether a reading needs no second look at the whole photo: its ID number was read as text, or
+/// came from a barcode and the names were read too.
+fn read_enough(document: &ZaIdDocument) -> bool {
+    match document.sources.get("identity_number") {
+        Some(FieldSource::Text { .. }) => true,
+        Some(_) => document.fields.surname.is_some() && document.fields.names.is_some(),
+        None => false,
+    }
+}
+
+/// The ID number a barcode carries: its whole payload, 13 Luhn-valid digits.
+fn id_number_of(barcode: &Barcode) -> Option<ZaIdNumber> {
+    let payload = barcode.text.trim();
+    if payload.len() != 13 || !payload.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    engine::document::parse_za_id(payload).ok()
+}
+
+/// The document's kind from the words printed on it, else from its barcode.
+fn document_kind(lines: &[TextLine], barcodes: &[Barcode]) -> Option<ZaDocumentKind> {
+    let count = |words: &[&str]| {
+        lines
+            .iter()
+            .filter(|line| words.contains(&label_key(&line.text).as_str()))
+            .count()
+    };
+    let (book, card) = (count(&GREEN_BOOK_WORDS), count(&SMART_CARD_WORDS));
+    if book != card {
+        return Some(if book > card {
+            ZaDocumentKind::GreenBook
+        } else {
+            ZaDocumentKind::SmartCard
+        });
+    }
+    barcodes.iter().find_map(|b| match b.kind {
+        BarcodeKind::Code39 | BarcodeKind::Code128 if id_number_of(b).is_some() => {
+            Some(ZaDocumentKind::GreenBook)
+        }
+        BarcodeKind::Pdf417 => Some(ZaDocumentKind::SmartCard),
+        _ => None,
+    })
+}
+
 /// The fields of a South African ID from its lines of text (reading order).
 pub fn za_fields(lines: &[engine::TextLine]) -> ZaIdFields {
-    let normal = |text: &str| {
-        text.to_lowercase()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    read_fields(lines, None).0
+}
+
+/// The fields and where each came from; `barcoded` (an ID number from a barcode) takes
+/// precedence over the number read as text.
+fn read_fields(
+    lines: &[TextLine],
+    barcoded: Option<(ZaIdNumber, BarcodeKind)>,
+) -> (ZaIdFields, BTreeMap<&'static str, FieldSource>) {
     let label_of = |text: &str| -> Option<&'static str> {
-        let text = normal(text);
-        LABELS.iter().find_map(|(field, spellings)| {
-            spellings
-                .iter()
-                .any(|s| text == *s || text.trim_end_matches(':') == *s)
-                .then_some(*field)
-        })
+        let key = label_key(text);
+        LABELS
+            .iter()
+            .find_map(|(field, spellings)| spellings.contains(&key.as_str()).then_some(*field))
     };
     let mut fields = ZaIdFields::default();
+    let mut sources = BTreeMap::new();
     let mut printed_sex = None;
+    let mut printed_birth = None;
+    let mut text_number = None;
     for (i, line) in lines.iter().enumerate() {
         let Some(field) = label_of(&line.text) else {
             continue;
@@ -256,27 +397,65 @@ pub fn za_fields(lines: &[engine::TextLine]) -> ZaIdFields {
             })
             .min_by(|a, b| {
                 (centre_y(a) - centre_y(line)).total_cmp(&(centre_y(b) - centre_y(line)))
-            })
-            .map(|other| other.text.trim().to_owned());
-        let Some(value) = value else { continue };
-        match field {
-            "surname" => fields.surname = Some(value),
-            "names" => fields.names = Some(value),
-            "sex" => printed_sex = Some(value),
-            "nationality" => fields.nationality = Some(value),
-            "country_of_birth" => fields.country_of_birth = Some(country(&value)),
-            "identity_number" => {
-                fields.identity_number = id_number_in(&value).map(|n| n.number);
+            });
+        let Some(value_line) = value else { continue };
+        let value = value_line.text.trim().to_owned();
+        let read = FieldSource::Text {
+            confidence: value_line.confidence,
+        };
+        let (slot, field) = match field {
+            "surname" => (&mut fields.surname, "surname"),
+            "names" => (&mut fields.names, "names"),
+            "nationality" => (&mut fields.nationality, "nationality"),
+            "country_of_birth" => (&mut fields.country_of_birth, "country_of_birth"),
+            "sex" => {
+                printed_sex = Some((value, read));
+                continue;
             }
-            _ => {}
-        }
+            "date_of_birth" => {
+                printed_birth = Some((value, read));
+                continue;
+            }
+            "identity_number" => {
+                text_number = id_number_in(&value).map(|n| (n, read));
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(if field == "country_of_birth" {
+            country(&value)
+        } else {
+            value
+        });
+        sources.insert(field, read);
     }
-    let number = fields
-        .identity_number
-        .as_deref()
-        .and_then(|n| engine::document::parse_za_id(n).ok())
-        .or_else(|| lines.iter().find_map(|line| id_number_in(&line.text)));
-    if let Some(number) = number {
+    let text_number = text_number.or_else(|| {
+        lines.iter().find_map(|line| {
+            id_number_in(&line.text).map(|n| {
+                let read = FieldSource::Text {
+                    confidence: line.confidence,
+                };
+                (n, read)
+            })
+        })
+    });
+    let number = match (barcoded, text_number) {
+        (Some((barcoded, kind)), printed) => {
+            if let Some((printed, _)) = printed.filter(|(p, _)| p.number != barcoded.number) {
+                tracing::debug!(
+                    barcode = %barcoded.number,
+                    printed = %printed.number,
+                    "the barcode's ID number differs from the printed one; the barcode's is taken"
+                );
+            }
+            Some((barcoded, FieldSource::Barcode(kind)))
+        }
+        (None, printed) => printed,
+    };
+    if let Some((number, source)) = number {
+        let derived = FieldSource::Derived {
+            from: "identity_number",
+        };
         fields.date_of_birth = Some(number.date_of_birth.clone());
         fields.sex = Some(
             match number.sex {
@@ -293,14 +472,65 @@ pub fn za_fields(lines: &[engine::TextLine]) -> ZaIdFields {
             .to_owned(),
         );
         fields.identity_number = Some(number.number);
-    } else if let Some(sex) = printed_sex {
-        fields.sex = match sex.trim().to_uppercase().as_str() {
-            "M" | "MALE" => Some("M".into()),
-            "F" | "FEMALE" => Some("F".into()),
-            _ => None,
-        };
+        sources.insert("identity_number", source);
+        for field in ["date_of_birth", "sex", "status"] {
+            sources.insert(field, derived);
+        }
+    } else {
+        if let Some((sex, read)) = printed_sex {
+            fields.sex = match sex.trim().to_uppercase().as_str() {
+                "M" | "MALE" => Some("M".into()),
+                "F" | "FEMALE" => Some("F".into()),
+                _ => None,
+            };
+            if fields.sex.is_some() {
+                sources.insert("sex", read);
+            }
+        }
+        if let Some((date, read)) = printed_birth {
+            fields.date_of_birth = printed_date(&date);
+            if fields.date_of_birth.is_some() {
+                sources.insert("date_of_birth", read);
+            }
+        }
     }
-    fields
+    (fields, sources)
+}
+
+/// A printed date as `YYYY-MM-DD`: the book's `1990-01-02`, the card's `02 JAN 1990`. Only the
+/// shape and the ranges are checked (the ID number, when read, gives the real date).
+fn printed_date(printed: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
+    let parts: Vec<String> = printed
+        .split(|c: char| c == '-' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(str::to_uppercase)
+        .collect();
+    let number = |p: &str| {
+        p.chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| p.parse::<u32>().ok())?
+    };
+    let (year, month, day) = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
+        [d, m, y] if y.len() == 4 => {
+            let month = MONTHS.iter().position(|name| name == m)? as u32 + 1;
+            (number(y)?, month, number(d)?)
+        }
+        _ => return None,
+    };
+    ((1900..=2100).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day))
+        .then(|| format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// A printed label as [`LABELS`] spells it: lower-case letters and digits only.
+fn label_key(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// A Luhn-valid SA ID number in the text: digits and OCR look-alikes (O→0, I/l→1, S→5, B→8, Z→2)

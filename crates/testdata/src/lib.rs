@@ -11,11 +11,16 @@
 //!   The geometry of every composite is known exactly ([`Placement`]), which is what a card locator
 //!   test needs; what they lack is listed under [`hand_held_card`].
 //! - [`idholding_cases`]: the standard same-person / different-person composites.
+//! - [`render_za_smart_id`] / [`render_za_green_book`]: **synthetic** South African ID documents
+//!   (smart card front, green barcoded ID book page) rendered from real fonts and real faces.
 //!
 //! Everything is deterministic: no randomness, the same inputs give the same pixels.
 
 mod cases;
 mod composite;
+mod synthetic;
+mod text;
+mod za_book;
 mod za_card;
 
 use std::path::PathBuf;
@@ -25,6 +30,12 @@ pub use composite::{
     flatten_card, hand_held_card, mykad_card, paste_card, specimen_portrait, CardPose, CropBox,
     HandHeldCard, Placement, ID1_CORNER_RADIUS, MRZDETECTION_ID1_CARD, MYKAD_CARD_IN_TEMPLATE,
     MYKAD_PORTRAIT, MYKAD_TEMPLATE,
+};
+pub use synthetic::{fixture_card_pose, write_synthetic_documents};
+pub use text::{dejavu_font, render_printed_lines, scanned, PrintedLine, ScanDegradation};
+pub use za_book::{
+    render_za_green_book, sample_za_book_fields, za_book_scan_and_photo, ZaBookFields,
+    ZA_BOOK_PAGE_SIZE, ZA_BOOK_PORTRAIT,
 };
 pub use za_card::{
     render_za_smart_id, sample_za_fields, za_card_scan_and_photo, ZaCardFields, ZA_CARD_SIZE,

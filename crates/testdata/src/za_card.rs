@@ -30,7 +30,7 @@ pub struct ZaCardFields {
 /// Where the fonts live (Debian `fonts-dejavu-core`).
 const FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";
 
-fn font(name: &str) -> Option<FontVec> {
+pub(crate) fn font(name: &str) -> Option<FontVec> {
     let path = std::path::Path::new(FONT_DIR).join(name);
     match std::fs::read(&path) {
         Ok(bytes) => FontVec::try_from_vec(bytes).ok(),
@@ -110,7 +110,7 @@ pub fn render_za_smart_id(fields: &ZaCardFields, portrait: &RgbImage) -> Option<
 }
 
 /// `image` resized to cover `width` x `height` and centre-cropped to it.
-fn cover(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+pub(crate) fn cover(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     let scale = (width as f32 / image.width() as f32).max(height as f32 / image.height() as f32);
     let resized = imageops::resize(
         image,
@@ -157,7 +157,7 @@ pub fn za_card_scan_and_photo(
     Some((jpeg(&card, 92), jpeg(&imageops::blur(&photo, blur), 85)))
 }
 
-fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
+pub(crate) fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(image)

@@ -1,9 +1,16 @@
-//! QR codes (Vietnamese CCCD cards) and PDF417 symbols (the back of the South African smart ID
-//! card) in photos, decoded with rxing (a ZXing port).
+//! QR codes (Vietnamese CCCD cards), PDF417 symbols (the back of the South African smart ID
+//! card) and Code 39 / Code 128 bars (the South African green ID book's ID number) in photos,
+//! decoded with rxing (a ZXing port).
 //!
 //! rxing reads one symbol of each kind per image. PDF417 has no rotation-invariant finder
 //! pattern and rxing loses it beyond about 3 degrees of tilt, so a PDF417 that is not found
-//! upright is sought again on copies turned by +-3 and +-6 degrees.
+//! upright is sought again on copies turned by +-3 and +-6 degrees. The 1D symbols are read row by
+//! row: with TryHarder rxing scans every few rows of the whole image in both directions, then does
+//! the same on a copy turned a quarter (bars running down the page) and maps the points back. A
+//! row finds bars turned up to about atan(bar height / symbol length) from either axis.
+//!
+//! Code 39 carries no check character by default: a misread row can decode as other valid
+//! characters. Callers should check the payload (the SA ID number has its Luhn digit).
 
 use image::{imageops, GrayImage, Luma, RgbImage};
 use imageproc::geometric_transformations::{rotate_about_center, Border, Interpolation};
@@ -20,6 +27,9 @@ use crate::geometry::Point;
 pub enum BarcodeKind {
     Qr,
     Pdf417,
+    /// Code 39 (the green ID book's ID number), read without a check character.
+    Code39,
+    Code128,
 }
 
 impl BarcodeKind {
@@ -27,6 +37,8 @@ impl BarcodeKind {
         match self {
             BarcodeKind::Qr => BarcodeFormat::QR_CODE,
             BarcodeKind::Pdf417 => BarcodeFormat::PDF_417,
+            BarcodeKind::Code39 => BarcodeFormat::CODE_39,
+            BarcodeKind::Code128 => BarcodeFormat::CODE_128,
         }
     }
 }
@@ -44,7 +56,10 @@ pub struct Barcode {
     pub bytes: Vec<u8>,
     /// Where the decoder found the symbol, in pixels of the image given: for QR the centres of the
     /// finder patterns (bottom-left, top-left, top-right) and of an alignment pattern if found;
-    /// for PDF417 the corners of its start and stop patterns.
+    /// for PDF417 the corners of its start and stop patterns; for Code 39 / Code 128 two points
+    /// on the row (or column) the bars were read along: the start pattern's centre, and an end
+    /// point (rxing 0.9.3 computes Code 39's as `(last start + last width) / 2`, short of the
+    /// symbol's right end: use it for the row, not the length).
     pub corners: Vec<Point>,
 }
 
