@@ -252,12 +252,16 @@ fn recorded_exchanges_replay() {
     assert!(ok, "{stdout}{stderr}");
     eprintln!("{stdout}");
     let added: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(recorded.join("aisolution/ai3-addface/face-search-addface-ok.json")).unwrap(),
+        &std::fs::read(recorded.join("aisolution/ai3-addface/face-search-addface-ok.json"))
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(added["response"]["json"]["status"], "OK", "{added}");
     assert_eq!(added["match"]["message.person_id"], "xid", "{added}");
-    assert!(added["source"].as_str().unwrap().starts_with("recorded from"));
+    assert!(added["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("recorded from"));
 
     let fresh = gateway();
     let suite = Suite::load(&recorded.join("aisolution")).unwrap_or_else(|e| panic!("{e}"));

@@ -14,7 +14,7 @@ use imageproc::rect::Rect;
 use rxing::oned::Code39Writer;
 use rxing::{BarcodeFormat, Writer};
 
-use crate::za_card::{cover, font, jpeg};
+use crate::za_card::{cover, font};
 
 /// Page size in pixels: ISO/IEC 7810 ID-3 (125 x 88 mm, the book's page) at 8 px/mm.
 pub const ZA_BOOK_PAGE_SIZE: (u32, u32) = (1000, 704);
@@ -169,14 +169,7 @@ pub fn za_book_scan_and_photo(
     pose: &crate::CardPose,
     blur: f32,
 ) -> Option<(Vec<u8>, Vec<u8>)> {
-    let portrait = crate::read_rgb("faces/obama_1.jpg")?;
-    let face = imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
-    let page = render_za_green_book(fields, &face)?;
-    let scene = crate::read_rgb(scene)?;
-    let height = scene.height() * 1600 / scene.width();
-    let scene = imageops::resize(&scene, 1600, height, imageops::FilterType::Triangle);
-    let (photo, _) = crate::paste_card(&scene, &page, pose);
-    Some((jpeg(&page, 92), jpeg(&imageops::blur(&photo, blur), 85)))
+    crate::za_card::scan_and_photo(|face| render_za_green_book(fields, face), scene, pose, blur)
 }
 
 #[cfg(test)]

@@ -147,14 +147,25 @@ pub fn za_card_scan_and_photo(
     pose: &crate::CardPose,
     blur: f32,
 ) -> Option<(Vec<u8>, Vec<u8>)> {
+    scan_and_photo(|face| render_za_smart_id(fields, face), scene, pose, blur)
+}
+
+/// A document rendered with the face of `faces/obama_1.jpg` (cropped to the head), as a scan (JPEG 92)
+/// and pasted at `pose` into `scene` (scaled to 1600 px wide), blurred by `blur` (JPEG 85).
+pub(crate) fn scan_and_photo(
+    render: impl FnOnce(&RgbImage) -> Option<RgbImage>,
+    scene: &str,
+    pose: &crate::CardPose,
+    blur: f32,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let portrait = crate::read_rgb("faces/obama_1.jpg")?;
     let face = imageops::crop_imm(&portrait, 300, 90, 380, 420).to_image();
-    let card = render_za_smart_id(fields, &face)?;
+    let document = render(&face)?;
     let scene = crate::read_rgb(scene)?;
     let height = scene.height() * 1600 / scene.width();
     let scene = imageops::resize(&scene, 1600, height, imageops::FilterType::Triangle);
-    let (photo, _) = crate::paste_card(&scene, &card, pose);
-    Some((jpeg(&card, 92), jpeg(&imageops::blur(&photo, blur), 85)))
+    let (photo, _) = crate::paste_card(&scene, &document, pose);
+    Some((jpeg(&document, 92), jpeg(&imageops::blur(&photo, blur), 85)))
 }
 
 pub(crate) fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
