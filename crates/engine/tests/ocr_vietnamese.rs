@@ -71,19 +71,9 @@ fn tesseract() -> Option<TesseractReader> {
     }
 }
 
+/// Character edit distance (insertions, deletions, substitutions).
 fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
+    rapidfuzz::distance::levenshtein::distance(a.chars(), b.chars())
 }
 
 /// 1 - edit distance / length, in characters (Unicode scalar values: `ễ` precomposed is one, so a
