@@ -188,9 +188,30 @@ impl FaceEngine {
         auto_rotate: bool,
         both_passes: bool,
     ) -> Result<DetectedFaces, EngineError> {
+        let mut turns = self.detect_turns(image, auto_rotate, both_passes)?;
+        Ok(if turns.is_empty() {
+            DetectedFaces {
+                quarter_turns: 0,
+                image: image.clone(),
+                faces: Vec::new(),
+            }
+        } else {
+            turns.swap_remove(0)
+        })
+    }
+
+    /// The detections of each tried orientation that found any, the most confident first. A false
+    /// detection in a turned copy (a printed pattern on a document) may outscore a real face upright;
+    /// the analysers below walk this list until the face mesh confirms a face.
+    fn detect_turns(
+        &self,
+        image: &DecodedImage,
+        auto_rotate: bool,
+        both_passes: bool,
+    ) -> Result<Vec<DetectedFaces>, EngineError> {
         timed("detect", || {
             let turns: &[u8] = if auto_rotate { &[0, 1, 2, 3] } else { &[0] };
-            let mut best: Option<DetectedFaces> = None;
+            let mut found = Vec::new();
             for &quarter_turns in turns {
                 let image = if quarter_turns == 0 {
                     image.clone()
@@ -203,25 +224,19 @@ impl FaceEngine {
                 } else if faces.is_empty() {
                     faces = self.full_range.detect(&image.rgb)?;
                 }
-                let score = faces.first().map_or(0.0, |f| f.score);
-                if score
-                    > best
-                        .as_ref()
-                        .and_then(|b| b.faces.first())
-                        .map_or(0.0, |f| f.score)
-                {
-                    best = Some(DetectedFaces {
+                if !faces.is_empty() {
+                    found.push(DetectedFaces {
                         quarter_turns,
                         image,
                         faces,
                     });
                 }
             }
-            Ok(best.unwrap_or(DetectedFaces {
-                quarter_turns: 0,
-                image: image.clone(),
-                faces: Vec::new(),
-            }))
+            // Stable: on equal scores the upright copy (tried first) stays first.
+            found.sort_by(|a: &DetectedFaces, b: &DetectedFaces| {
+                b.faces[0].score.total_cmp(&a.faces[0].score)
+            });
+            Ok(found)
         })
     }
 
@@ -260,37 +275,45 @@ impl FaceEngine {
     }
 
     /// Detect; take the largest detection the face mesh confirms as a face; align, embed and assess it.
+    /// With `auto_rotate`, the orientations are tried most confident first until one holds a
+    /// confirmed face.
     pub fn analyze_largest_face(
         &self,
         image: &DecodedImage,
         auto_rotate: bool,
     ) -> Result<AnalyzedFace, EngineError> {
-        let detected = self.detect(image, auto_rotate)?;
-        let mut candidates = detected.faces.clone();
-        candidates.sort_by(|a, b| b.bbox.area().total_cmp(&a.bbox.area()));
-        for detection in candidates {
-            if let Some(face) = self.analyze_detection(&detected, detection)? {
-                return Ok(face);
+        for detected in self.detect_turns(image, auto_rotate, false)? {
+            let mut candidates = detected.faces.clone();
+            candidates.sort_by(|a, b| b.bbox.area().total_cmp(&a.bbox.area()));
+            for detection in candidates {
+                if let Some(face) = self.analyze_detection(&detected, detection)? {
+                    return Ok(face);
+                }
             }
         }
         Err(EngineError::NoFace)
     }
 
     /// Every face of the image (both detector passes), each confirmed by the face mesh, embedded and
-    /// assessed; largest first. Boxes are in the orientation `quarter_turns` names. Empty when there
+    /// assessed; largest first. Boxes are in the orientation `quarter_turns` names: with
+    /// `auto_rotate`, the most confident orientation that holds a confirmed face. Empty when there
     /// is no face. For routes that reason about several faces (a card held next to its holder).
     pub fn analyze_all_faces(
         &self,
         image: &DecodedImage,
         auto_rotate: bool,
     ) -> Result<Vec<AnalyzedFace>, EngineError> {
-        let detected = self.detect_all(image, auto_rotate)?;
-        let mut faces = Vec::with_capacity(detected.faces.len());
-        for detection in detected.faces.clone() {
-            faces.extend(self.analyze_detection(&detected, detection)?);
+        for detected in self.detect_turns(image, auto_rotate, true)? {
+            let mut faces = Vec::with_capacity(detected.faces.len());
+            for detection in detected.faces.clone() {
+                faces.extend(self.analyze_detection(&detected, detection)?);
+            }
+            if !faces.is_empty() {
+                faces.sort_by(|a, b| b.detection.bbox.area().total_cmp(&a.detection.bbox.area()));
+                return Ok(faces);
+            }
         }
-        faces.sort_by(|a, b| b.detection.bbox.area().total_cmp(&a.detection.bbox.area()));
-        Ok(faces)
+        Ok(Vec::new())
     }
 
     /// Landmarks, embedding and quality of one detection; `None` when the mesh does not confirm it.
