@@ -29,7 +29,7 @@ use ekyc_command as command;
 use command::documents::{DocumentReader, FieldSource, ZaDocumentKind, ZaIdFields};
 use command::{FaceVerifier, ImageLimits, ScoreCalibration};
 use engine::document::{read_mrz, Mrz};
-use engine::{FaceEngine, ModelFiles, OcrModelFiles, TextReader};
+use engine::{FaceEmbedding, FaceEngine, ModelFiles, OcrModelFiles, TextReader};
 use image::RgbImage;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -324,10 +324,11 @@ fn main() {
     );
     println!();
 
-    let (portraits, scenes) = za_inputs(&reader);
-    za_cards(&reader, &portraits, &scenes);
-    za_books(&reader, &portraits, &scenes);
+    let (portraits, holders, scenes) = za_inputs(&reader);
+    za_cards(&reader, &portraits, &holders, &scenes);
+    za_books(&reader, &portraits, &holders, &scenes);
     mrz_documents(&text);
+    real_portraits(&reader);
     println!(
         "machine: load average {} at the end",
         common::load_average()
@@ -388,12 +389,13 @@ fn read_za(reader: &DocumentReader, bytes: &[u8], expected: &ZaIdFields) -> Read
     }
 }
 
-/// The portraits (cropped around each face) and the scenes (scaled) the synthetic documents use.
-fn za_inputs(reader: &DocumentReader) -> (Vec<RgbImage>, Vec<RgbImage>) {
-    let portraits: Vec<RgbImage> = PORTRAITS
+/// The portraits (cropped around each face), their holders' embeddings (of the whole photo) and the
+/// scenes (scaled) the synthetic documents use.
+fn za_inputs(reader: &DocumentReader) -> (Vec<RgbImage>, Vec<FaceEmbedding>, Vec<RgbImage>) {
+    let (portraits, holders): (Vec<RgbImage>, Vec<FaceEmbedding>) = PORTRAITS
         .iter()
         .map(|rel| portrait_crop(reader.verifier(), rel))
-        .collect();
+        .unzip();
     let scenes: Vec<RgbImage> = SCENES
         .iter()
         .map(|rel| {
@@ -407,10 +409,15 @@ fn za_inputs(reader: &DocumentReader) -> (Vec<RgbImage>, Vec<RgbImage>) {
             )
         })
         .collect();
-    (portraits, scenes)
+    (portraits, holders, scenes)
 }
 
-fn za_cards(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]) {
+fn za_cards(
+    reader: &DocumentReader,
+    portraits: &[RgbImage],
+    holders: &[FaceEmbedding],
+    scenes: &[RgbImage],
+) {
     let mut rng = StdRng::seed_from_u64(SEED);
     let cards: Vec<SyntheticCard> = (0..CARDS)
         .map(|i| synthetic_card(i, &mut rng, portraits, scenes))
@@ -463,6 +470,13 @@ fn za_cards(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]
         "| (told a smart card) | {} | {} |",
         rate(kind_count(&scans, ZaDocumentKind::SmartCard), CARDS),
         rate(kind_count(&photos, ZaDocumentKind::SmartCard), CARDS)
+    );
+    print_portrait_rows(
+        reader,
+        holders,
+        cards
+            .iter()
+            .map(|c| (&c.scan[..], &c.photo[..], c.portrait)),
     );
     println!();
     println!("Time per document, `read_za_id`, one thread: decode, locate, barcodes (Code 39, Code 128, PDF417)");
@@ -539,6 +553,45 @@ fn kind_count(readings: &[Reading], kind: ZaDocumentKind) -> usize {
     readings.iter().filter(|r| r.kind == Some(kind)).count()
 }
 
+/// The hutts dialect's default `is_match` mark on the calibrated score (spec 7.3).
+const HOLDER_MATCH: f32 = 0.7;
+
+/// Two table rows: on how many scans and photos `document_portrait` (what verifyID and
+/// extractFace use; not timed) finds a portrait, and on how many that portrait is the holder's: a
+/// calibrated score of at least [`HOLDER_MATCH`] against the whole photo the portrait was cut from.
+fn print_portrait_rows<'a>(
+    reader: &DocumentReader,
+    holders: &[FaceEmbedding],
+    documents: impl Iterator<Item = (&'a [u8], &'a [u8], &'static str)>,
+) {
+    let verifier = reader.verifier();
+    let (mut found, mut holder, mut total) = ([0usize; 2], [0usize; 2], 0);
+    for (scan, photo, portrait) in documents {
+        total += 1;
+        let source = PORTRAITS
+            .iter()
+            .position(|p| *p == portrait)
+            .expect("a portrait of PORTRAITS");
+        for (k, bytes) in [scan, photo].into_iter().enumerate() {
+            if let Ok(p) = verifier.document_portrait(bytes, &ImageLimits::default()) {
+                found[k] += 1;
+                let score = verifier.score_embeddings(&p.face.embedding, &holders[source]);
+                holder[k] += usize::from(score.value() >= HOLDER_MATCH);
+            }
+        }
+    }
+    println!(
+        "| (portrait found, `document_portrait`) | {} | {} |",
+        rate(found[0], total),
+        rate(found[1], total)
+    );
+    println!(
+        "| (portrait the holder's, score >= {HOLDER_MATCH} against the source photo) | {} | {} |",
+        rate(holder[0], total),
+        rate(holder[1], total)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1b. Synthetic South African green barcoded ID books
 
@@ -552,7 +605,12 @@ struct SyntheticBook {
     photo_note: String,
 }
 
-fn za_books(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]) {
+fn za_books(
+    reader: &DocumentReader,
+    portraits: &[RgbImage],
+    holders: &[FaceEmbedding],
+    scenes: &[RgbImage],
+) {
     // A seed of their own: the cards above stay the documents they were.
     let mut rng = StdRng::seed_from_u64(SEED + 1);
     let books: Vec<SyntheticBook> = (0..BOOKS)
@@ -566,15 +624,6 @@ fn za_books(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]
         .iter()
         .map(|b| read_za(reader, &b.photo, &b.expected))
         .collect();
-    // The portrait, as verifyID / extractFace find it (not timed: the table below is `read_za_id`).
-    let portrait_found = |bytes: &[u8]| {
-        reader
-            .verifier()
-            .document_portrait(bytes, &ImageLimits::default())
-            .is_ok()
-    };
-    let scan_faces = books.iter().filter(|b| portrait_found(&b.scan)).count();
-    let photo_faces = books.iter().filter(|b| portrait_found(&b.photo)).count();
     let misprinted = books
         .iter()
         .filter(|b| b.printed.identity_number != b.printed.barcode)
@@ -629,10 +678,12 @@ fn za_books(reader: &DocumentReader, portraits: &[RgbImage], scenes: &[RgbImage]
         rate(kind_count(&scans, ZaDocumentKind::GreenBook), BOOKS),
         rate(kind_count(&photos, ZaDocumentKind::GreenBook), BOOKS)
     );
-    println!(
-        "| (portrait face found, `document_portrait`) | {} | {} |",
-        rate(scan_faces, BOOKS),
-        rate(photo_faces, BOOKS)
+    print_portrait_rows(
+        reader,
+        holders,
+        books
+            .iter()
+            .map(|b| (&b.scan[..], &b.photo[..], b.portrait)),
     );
     println!();
     println!("Time per document, `read_za_id`, one thread, as for the cards. In a photo the Code 39 is found on");
@@ -885,7 +936,7 @@ fn synthetic_card(
 }
 
 /// The photo's face, cropped to the card's portrait shape with room around it.
-fn portrait_crop(verifier: &FaceVerifier, rel: &str) -> RgbImage {
+fn portrait_crop(verifier: &FaceVerifier, rel: &str) -> (RgbImage, FaceEmbedding) {
     let bytes = testdata::read(rel).expect("shared data checked above");
     let image = image::load_from_memory(&bytes)
         .unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -899,19 +950,12 @@ fn portrait_crop(verifier: &FaceVerifier, rel: &str) -> RgbImage {
         .find(|f| f.quarter_turns == 0)
         .unwrap_or_else(|| panic!("{rel}: no upright face"));
     let b = &face.detection.bbox;
-    let (pw, ph) = (
-        testdata::ZA_PORTRAIT.2 as f32,
-        testdata::ZA_PORTRAIT.3 as f32,
+    let crop = testdata::portrait_crop(
+        &image,
+        (b.left, b.top, b.width),
+        (testdata::ZA_PORTRAIT.2, testdata::ZA_PORTRAIT.3),
     );
-    let width = (b.width * 1.9).min(image.width() as f32);
-    let height = (width * ph / pw).min(image.height() as f32);
-    let width = width.min(height * pw / ph);
-    let cx = b.left + b.width / 2.0;
-    let cy = b.top + b.height * 0.55;
-    let left = (cx - width / 2.0).clamp(0.0, image.width() as f32 - width);
-    let top = (cy - height / 2.0).clamp(0.0, image.height() as f32 - height);
-    image::imageops::crop_imm(&image, left as u32, top as u32, width as u32, height as u32)
-        .to_image()
+    (crop, face.embedding.clone())
 }
 
 /// The Luhn check digit of the ID number's first 12 digits, written here rather than taken from
@@ -1069,6 +1113,97 @@ fn mrz_values(mrz: &Mrz) -> [Option<String>; 6] {
 
 // ---------------------------------------------------------------------------------------------
 // Printing
+
+// ---------------------------------------------------------------------------------------------
+// 3. Portraits on the real documents
+
+/// The real document images of the shared data whose portrait is looked for.
+const REAL_DOCUMENT_DIRS: [&str; 2] = ["documents/id_cards", "documents/mrz"];
+
+/// `document_portrait` on every real document image: found or not, where, how big, how sure. With
+/// `DOCUMENTS_BENCH_CROPS=<dir>` the crops are written there, to be looked at (no identity ground
+/// truth exists for these specimens).
+fn real_portraits(reader: &DocumentReader) {
+    let crops = std::env::var_os("DOCUMENTS_BENCH_CROPS").map(std::path::PathBuf::from);
+    let mut files: Vec<String> = Vec::new();
+    for dir in REAL_DOCUMENT_DIRS {
+        let Some(data) = testdata::shared_data() else {
+            break;
+        };
+        let Ok(entries) = std::fs::read_dir(data.join(dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+    }
+    println!(
+        "### 3. REAL documents: the portrait ({} images of `documents/id_cards/` and `documents/mrz/`)",
+        files.len()
+    );
+    println!();
+    println!("`document_portrait` (what verifyID and extractFace use), one thread, decoding included. \"where\":");
+    println!("on the document located and rectified, or anywhere in the photo when no outline holds a face.");
+    println!("Most specimens print a portrait; a few are cut-outs of the zone alone (\"none\" is right there).");
+    println!(
+        "No identity ground truth: run with `DOCUMENTS_BENCH_CROPS=<dir>` to look at each crop."
+    );
+    println!();
+    println!("| image | size | portrait | where | face px | detector score | ms |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut found = 0;
+    let mut times = Vec::new();
+    for rel in &files {
+        let Some(bytes) = testdata::read(rel) else {
+            continue;
+        };
+        let size = image::load_from_memory(&bytes)
+            .map(|i| format!("{}x{}", i.width(), i.height()))
+            .unwrap_or_else(|_| "-".into());
+        let started = Instant::now();
+        let result = reader
+            .verifier()
+            .document_portrait(&bytes, &ImageLimits::default());
+        let elapsed = started.elapsed();
+        times.push(elapsed);
+        let name = rel.trim_start_matches("documents/");
+        match result {
+            Ok(p) => {
+                found += 1;
+                let b = &p.face.detection.bbox;
+                println!(
+                    "| {name} | {size} | yes | {} | {:.0} | {:.2} | {:.0} |",
+                    if p.outline_found { "document" } else { "photo" },
+                    b.width.min(b.height),
+                    p.face.detection.score,
+                    ms(elapsed)
+                );
+                if let Some(dir) = &crops {
+                    let out = dir.join(format!("{}.jpg", name.replace('/', "_")));
+                    if let Err(e) =
+                        std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&out, &p.jpeg))
+                    {
+                        eprintln!("cannot write {}: {e}", out.display());
+                    }
+                }
+            }
+            Err(e) => println!(
+                "| {name} | {size} | none ({e}) | - | - | - | {:.0} |",
+                ms(elapsed)
+            ),
+        }
+    }
+    println!();
+    println!("Portrait found on {found} of {} images.", files.len());
+    println!();
+    println!("| documents | n | mean ms | p50 ms | p90 ms | max ms |");
+    println!("|---|---|---|---|---|---|");
+    timing_row("real documents, `document_portrait`", &times);
+    println!();
+}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -2,24 +2,29 @@
 //! the portrait printed on the document, found and cropped, ready to compare with a selfie.
 //!
 //! The document is located by the engine's card locator; its portrait is the largest face whose
-//! box lies mostly on the document. A photo without a located outline (a scan filling the frame, a
-//! green ID book's page) is taken as the document itself: its largest face is the portrait.
+//! box lies mostly on the document, else a face found on the document rectified flat (see
+//! [`FaceVerifier::document_portrait`]). A photo without a located outline (a scan filling the
+//! frame) is taken as the document itself: its largest face is the portrait.
 
 use std::collections::BTreeMap;
 
-use engine::document::{locate_cards, read_barcodes, Barcode, BarcodeKind, ZaIdNumber};
-use engine::{AnalyzedFace, EngineError, ImageLimits, TextLine};
+use engine::document::{locate_cards, read_barcodes, Barcode, BarcodeKind, CardQuad, ZaIdNumber};
+use engine::{AnalyzedFace, DecodedImage, EngineError, ImageLimits, TextLine};
+use image::RgbImage;
 
 use crate::compare::FaceVerifier;
 
 /// The portrait printed on a document.
 #[derive(Debug, Clone)]
 pub struct DocumentPortrait {
-    /// The face, analysed (its embedding compares with a selfie's).
+    /// The face, analysed (its embedding compares with a selfie's). Its box refers to the frame it
+    /// was found in: the photo (turned by its `quarter_turns`), or the rectified document when
+    /// found there.
     pub face: AnalyzedFace,
     /// The face's region of the document photo (box grown by a quarter each side), JPEG.
     pub jpeg: Vec<u8>,
-    /// Whether a document outline was located (else the whole photo was taken as the document).
+    /// Whether the face was found on a located document outline (else the whole photo was taken as
+    /// the document).
     pub outline_found: bool,
 }
 
@@ -47,6 +52,12 @@ const ON_DOCUMENT: f32 = 0.6;
 
 impl FaceVerifier {
     /// Finds the document's portrait (CPU-bound: call from a blocking pool).
+    ///
+    /// In order: the largest face lying on a located document outline; else a face found on the
+    /// located document rectified flat (a small grey printed portrait, like the green ID book's,
+    /// spans too little of a hand-held photo for the detector, and a pattern in a turned copy may
+    /// outscore it); else the largest face anywhere; else a face found the same way on the whole
+    /// photo taken as the document (a scan filling the frame has no outline).
     pub fn document_portrait(
         &self,
         bytes: &[u8],
@@ -55,30 +66,104 @@ impl FaceVerifier {
         let engine = self.engine();
         let image = engine.decode(bytes, limits)?;
         let faces = engine.analyze_all_faces(&image, true)?;
-        let cards = if faces.first().is_some_and(|f| f.quarter_turns == 0) {
-            locate_cards(&image.rgb)
-        } else {
-            // Boxes of a turned photo are in the turned frame; the outline would not be.
-            Vec::new()
-        };
+        let cards = locate_cards(&image.rgb);
+        // Outlines are in the upright photo's frame; boxes found in a turned copy are not.
         let on_card = cards.iter().find_map(|card| {
-            faces
-                .iter()
-                .find(|face| card.overlap_of(&face.detection.bbox) >= ON_DOCUMENT)
-                .map(|face| (face.clone(), true))
+            faces.iter().find(|face| {
+                face.quarter_turns == 0 && card.overlap_of(&face.detection.bbox) >= ON_DOCUMENT
+            })
         });
-        let (face, outline_found) = match on_card {
-            Some(found) => found,
-            None => (faces.first().cloned().ok_or(DocumentError::NoFace)?, false),
-        };
-        let turned = image.rotated(face.quarter_turns);
-        let jpeg = crate::compare::crop_jpeg(&turned.rgb, &face.detection.bbox)?;
-        Ok(DocumentPortrait {
-            face,
-            jpeg,
-            outline_found,
-        })
+        if let Some((face, flat)) = self.portrait_on_flat_document(&image, &cards)? {
+            return portrait(face, &flat, true);
+        }
+        if let Some(face) = on_card {
+            return portrait(face.clone(), &image.rotated(face.quarter_turns).rgb, true);
+        }
+        if let Some(face) = faces.first() {
+            return portrait(face.clone(), &image.rotated(face.quarter_turns).rgb, false);
+        }
+        // No outline and no face at the photo's scale: a scan filling the frame, searched as the
+        // document itself.
+        match self.portrait_in_windows(image.rgb)? {
+            Some((face, frame)) => portrait(face, &frame, false),
+            None => Err(DocumentError::NoFace),
+        }
     }
+
+    /// The face on the most likely located document, rectified flat, as
+    /// [`Self::portrait_in_windows`] finds it.
+    fn portrait_on_flat_document(
+        &self,
+        image: &DecodedImage,
+        cards: &[CardQuad],
+    ) -> Result<Option<(AnalyzedFace, RgbImage)>, DocumentError> {
+        match cards
+            .iter()
+            .max_by(|a, b| (a.area() * a.confidence).total_cmp(&(b.area() * b.confidence)))
+            .and_then(|card| engine::document::rectify(&image.rgb, card))
+        {
+            Some(page) => self.portrait_in_windows(page),
+            None => Ok(None),
+        }
+    }
+
+    /// The portrait on `page` (a document, rectified or scanned), found on the whole page or in a
+    /// square window at either end of its long side, where ID cards, passports and ID books print
+    /// their portraits (a small face spans more of a window than of the page, for the detector);
+    /// each tried in all four quarter turns (which way up a rectified document is cannot be told
+    /// from its outline, and a two-page spread rectifies sideways). Of every face the face mesh
+    /// confirms there, the one the detector is most sure of (printed text can pass for a small
+    /// face; the portrait is the clearer face). Returns the face and the image its box refers to
+    /// (turned as the face is upright).
+    fn portrait_in_windows(
+        &self,
+        page: RgbImage,
+    ) -> Result<Option<(AnalyzedFace, RgbImage)>, DocumentError> {
+        let (width, height) = page.dimensions();
+        let side = height.min(width);
+        let (far_x, far_y) = (width - side, height - side);
+        let windows = [
+            image::imageops::crop_imm(&page, 0, 0, side, side).to_image(),
+            image::imageops::crop_imm(&page, far_x, far_y, side, side).to_image(),
+            page,
+        ];
+        let mut best: Option<(AnalyzedFace, DecodedImage)> = None;
+        for window in windows {
+            let window = DecodedImage { rgb: window };
+            let found = self.engine().analyze_all_faces(&window, true)?;
+            let Some(face) = found
+                .into_iter()
+                .max_by(|a, b| a.detection.score.total_cmp(&b.detection.score))
+            else {
+                continue;
+            };
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| face.detection.score > b.detection.score)
+            {
+                best = Some((face, window));
+            }
+        }
+        Ok(best.map(|(face, window)| {
+            let frame = window.rotated(face.quarter_turns).rgb;
+            (face, frame)
+        }))
+    }
+}
+
+/// The portrait `face`, its box cut (grown by a quarter each side) from `frame`, the image the box
+/// refers to.
+fn portrait(
+    face: AnalyzedFace,
+    frame: &RgbImage,
+    outline_found: bool,
+) -> Result<DocumentPortrait, DocumentError> {
+    let jpeg = crate::compare::crop_jpeg(frame, &face.detection.bbox)?;
+    Ok(DocumentPortrait {
+        face,
+        jpeg,
+        outline_found,
+    })
 }
 
 /// The seven fields the Hutts server extracts (HU-2), plus the nationality the smart card prints

@@ -21,6 +21,23 @@ impl CropBox {
     }
 }
 
+/// A photo's face (its detector box: left, top, side) cut out in the shape of a document's portrait
+/// (`aspect`: width, height) with room around it: 1.9 face widths wide, the face a little above
+/// the middle, kept inside the photo.
+pub fn portrait_crop(image: &RgbImage, face: (f32, f32, f32), aspect: (u32, u32)) -> RgbImage {
+    let (face_left, face_top, side) = face;
+    let (pw, ph) = (aspect.0 as f32, aspect.1 as f32);
+    let (iw, ih) = (image.width() as f32, image.height() as f32);
+    let width = (side * 1.9).min(iw);
+    let height = (width * ph / pw).min(ih);
+    let width = width.min(height * pw / ph);
+    let cx = face_left + side / 2.0;
+    let cy = face_top + side * 0.55;
+    let left = (cx - width / 2.0).clamp(0.0, iw - width);
+    let top = (cy - height / 2.0).clamp(0.0, ih - height);
+    imageops::crop_imm(image, left as u32, top as u32, width as u32, height as u32).to_image()
+}
+
 /// The Malaysian MyKad specimen the `ekyc` package ships (not an issued card; SOURCES.md).
 pub const MYKAD_TEMPLATE: &str = "documents/id_cards/ekyc_ic_template.jpg";
 

@@ -27,9 +27,9 @@ use std::path::PathBuf;
 
 pub use cases::{idholding_cases, IdHoldingCase};
 pub use composite::{
-    flatten_card, hand_held_card, mykad_card, paste_card, specimen_portrait, CardPose, CropBox,
-    HandHeldCard, Placement, ID1_CORNER_RADIUS, MRZDETECTION_ID1_CARD, MYKAD_CARD_IN_TEMPLATE,
-    MYKAD_PORTRAIT, MYKAD_TEMPLATE,
+    flatten_card, hand_held_card, mykad_card, paste_card, portrait_crop, specimen_portrait,
+    CardPose, CropBox, HandHeldCard, Placement, ID1_CORNER_RADIUS, MRZDETECTION_ID1_CARD,
+    MYKAD_CARD_IN_TEMPLATE, MYKAD_PORTRAIT, MYKAD_TEMPLATE,
 };
 pub use synthetic::{fixture_card_pose, write_synthetic_documents};
 pub use text::{dejavu_font, render_printed_lines, scanned, PrintedLine, ScanDegradation};
