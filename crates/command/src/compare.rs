@@ -192,6 +192,11 @@ pub(crate) fn crop_jpeg(
     rgb: &image::RgbImage,
     bbox: &engine::BoundingBox,
 ) -> Result<Vec<u8>, EngineError> {
+    encode_jpeg(crop_around(rgb, bbox))
+}
+
+/// The region of `rgb` inside `bbox` grown by a quarter on each side, clamped to the image.
+pub(crate) fn crop_around(rgb: &image::RgbImage, bbox: &engine::BoundingBox) -> image::RgbImage {
     let (width, height) = (rgb.width() as f32, rgb.height() as f32);
     let margin_x = bbox.width * 0.25;
     let margin_y = bbox.height * 0.25;
@@ -199,16 +204,19 @@ pub(crate) fn crop_jpeg(
     let top = (bbox.top - margin_y).clamp(0.0, height - 1.0);
     let right = (bbox.right() + margin_x).clamp(left + 1.0, width);
     let bottom = (bbox.bottom() + margin_y).clamp(top + 1.0, height);
-    let crop = image::imageops::crop_imm(
+    image::imageops::crop_imm(
         rgb,
         left as u32,
         top as u32,
         (right - left).max(1.0) as u32,
         (bottom - top).max(1.0) as u32,
     )
-    .to_image();
+    .to_image()
+}
+
+pub(crate) fn encode_jpeg(image: image::RgbImage) -> Result<Vec<u8>, EngineError> {
     let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(crop)
+    image::DynamicImage::ImageRgb8(image)
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .map_err(|err| EngineError::Model(format!("cannot encode the face crop: {err}")))?;
     Ok(out.into_inner())

@@ -21,7 +21,7 @@ pub struct DocumentPortrait {
     /// was found in: the photo (turned by its `quarter_turns`), or the rectified document when
     /// found there.
     pub face: AnalyzedFace,
-    /// The face's region of the document photo (box grown by a quarter each side), JPEG.
+    /// The face's region (box grown by a quarter each side), turned upright, JPEG.
     pub jpeg: Vec<u8>,
     /// Whether the face was found on a located document outline (else the whole photo was taken as
     /// the document).
@@ -152,13 +152,31 @@ impl FaceVerifier {
 }
 
 /// The portrait `face`, its box cut (grown by a quarter each side) from `frame`, the image the box
-/// refers to.
+/// refers to, and turned by quarter turns so that the face stands upright in the crop: the face
+/// mesh's eyes above its mouth (a detector may confirm a face in a sideways copy of a scan).
 fn portrait(
     face: AnalyzedFace,
     frame: &RgbImage,
     outline_found: bool,
 ) -> Result<DocumentPortrait, DocumentError> {
-    let jpeg = crate::compare::crop_jpeg(frame, &face.detection.bbox)?;
+    let crop = crate::compare::crop_around(frame, &face.detection.bbox);
+    let five = &face.landmarks.five;
+    // Where the face's "down" (eyes to mouth) points in the frame, y growing downwards.
+    let dx = (five.mouth_left.x + five.mouth_right.x - five.left_eye.x - five.right_eye.x) / 2.0;
+    let dy = (five.mouth_left.y + five.mouth_right.y - five.left_eye.y - five.right_eye.y) / 2.0;
+    let upright = if dy.abs() >= dx.abs() {
+        if dy >= 0.0 {
+            crop
+        } else {
+            image::imageops::rotate180(&crop)
+        }
+    } else if dx > 0.0 {
+        // Down points right: a clockwise quarter turn brings it down.
+        image::imageops::rotate90(&crop)
+    } else {
+        image::imageops::rotate270(&crop)
+    };
+    let jpeg = crate::compare::encode_jpeg(upright)?;
     Ok(DocumentPortrait {
         face,
         jpeg,
